@@ -1,0 +1,1 @@
+"""The self-service kiosk: loyalty sign-up, card reader and QR scanning."""
