@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from edge.errors import CorsiaError
@@ -56,7 +57,8 @@ def port_open(host: str, port: int) -> bool:
 class MosquittoBroker:
     """A Mosquitto child process on `host`:`port` with its state in `data_dir`.
 
-    `extra_config` lines are appended to the generated configuration (ACLs, TLS listeners, ...).
+    `listener_options` are lines for the listener (TLS files); `extra_config` is appended to the generated
+    configuration (password file, ACLs, more listeners).
     Use as a context manager, or `start` / `stop`; `restart` keeps the port and the persisted sessions.
     """
 
@@ -67,6 +69,8 @@ class MosquittoBroker:
         host: str = "127.0.0.1",
         port: int = 0,
         extra_config: str = "",
+        listener_options: Sequence[str] = (),
+        allow_anonymous: bool = True,
         executable: str | None = None,
     ) -> None:
         exe = executable or find_mosquitto()
@@ -77,6 +81,8 @@ class MosquittoBroker:
         self.port = port or free_port(host)
         self.data_dir = Path(data_dir)
         self.extra_config = extra_config
+        self.listener_options = tuple(listener_options)
+        self.allow_anonymous = allow_anonymous
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -91,7 +97,8 @@ class MosquittoBroker:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         lines = [
             f"listener {self.port} {self.host}",
-            "allow_anonymous true",
+            *self.listener_options,  # per-listener lines (cafile, certfile, keyfile, ...) follow the listener
+            f"allow_anonymous {'true' if self.allow_anonymous else 'false'}",
             "persistence true",
             f"persistence_location {self.data_dir.resolve()}/",
             "autosave_interval 5",

@@ -1,0 +1,118 @@
+"""The config sections: one frozen dataclass per TOML table, its defaults and its rules.
+
+Adding a key is adding a field (a one-liner), with ``metadata=checked(...)`` when the value has a rule. A field
+typed as another `Section` is a sub-table (``[gateway.allow]``). Secrets are ``repr=False`` so they never reach
+a log line, and each has a ``*_file`` twin that the loader reads at load time. docs/config.md documents every key;
+a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from edge.config.checks import (
+    SLUG,
+    InvalidValue,
+    Section,
+    above,
+    at_least,
+    between,
+    checked,
+    host_port,
+    http_url,
+    mailto_or_https,
+    matches,
+    not_empty,
+    one_of,
+    reads_into,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StoreSection(Section):
+    """``[store]``: which store this process serves."""
+
+    id: str = field(default="demo", metadata=checked(SLUG))
+    layout: str = field(default="examples/stores/demo.toml", metadata=checked(not_empty))
+
+
+@dataclass(frozen=True, slots=True)
+class MqttSection(Section):
+    """``[mqtt]``: the store's broker."""
+
+    host: str = field(default="127.0.0.1", metadata=checked(not_empty))
+    port: int = field(default=1883, metadata=checked(between(1, 65535)))
+    username: str = ""
+    password: str = field(default="", repr=False)
+    password_file: str = field(default="", metadata=reads_into("password"))
+    tls: bool = False
+    ca_file: str = ""
+    cert_file: str = ""
+    key_file: str = ""
+    keepalive_s: int = field(default=10, metadata=checked(between(2, 600)))
+    # paho stalls past 65,535 messages in flight; the cap keeps publishers well below it.
+    max_inflight: int = field(default=1000, metadata=checked(between(1, 60000)))
+    reconnect_min_s: float = field(default=0.5, metadata=checked(above(0)))
+    reconnect_max_s: float = field(default=30.0, metadata=checked(above(0)))
+
+    def check_together(self) -> None:
+        if self.reconnect_min_s > self.reconnect_max_s:
+            raise InvalidValue(
+                type(self).__name__,
+                "reconnect_min_s",
+                f"must not exceed reconnect_max_s ({self.reconnect_max_s}), got {self.reconnect_min_s}",
+            )
+        # A client certificate is useless without its key and vice versa; say so now, not at connect time.
+        # Blame the key that is set: that is the one whose file (or variable) the reader must open.
+        if bool(self.cert_file) != bool(self.key_file):
+            given, missing = ("cert_file", "key_file") if self.cert_file else ("key_file", "cert_file")
+            reason = f"is set but {missing} is not; a client certificate needs both"
+            raise InvalidValue(type(self).__name__, given, reason)
+
+
+@dataclass(frozen=True, slots=True)
+class GatewaySection(Section):
+    """``[gateway]``: one Raspberry Pi's scanner."""
+
+    id: str = field(default="gw-01", metadata=checked(SLUG))
+    adapter: str = field(default="hci0", metadata=checked(matches(r"hci[0-9]{1,3}", "a BlueZ adapter name (hci0)")))
+    report_interval: float = field(default=1.0, metadata=checked(above(0, at_most=60)))
+    spool: str = field(default="var/gateway-spool.db", metadata=checked(not_empty))
+    health_interval_s: float = field(default=15.0, metadata=checked(above(0, at_most=3600)))
+
+
+@dataclass(frozen=True, slots=True)
+class HubSection(Section):
+    """``[hub]``: the store hub's database, HTTP API, tokens and Web Push identity."""
+
+    db: str = field(default="var/hub.db", metadata=checked(not_empty))
+    http: str = field(default="127.0.0.1:8000", metadata=checked(host_port))
+    admin_token: str = field(default="", repr=False)
+    admin_token_file: str = field(default="", metadata=reads_into("admin_token"))
+    kiosk_token: str = field(default="", repr=False)
+    kiosk_token_file: str = field(default="", metadata=reads_into("kiosk_token"))
+    vapid_private_key_file: str = field(default="var/vapid-private.pem", metadata=checked(not_empty))
+    vapid_subject: str = field(default="mailto:it@example.com", metadata=checked(mailto_or_https))
+    exit_timeout_s: float = field(default=15.0, metadata=checked(above(0, at_most=3600)))
+
+
+@dataclass(frozen=True, slots=True)
+class KioskSection(Section):
+    """``[kiosk]``: one sign-up kiosk."""
+
+    id: str = field(default="kiosk-01", metadata=checked(SLUG))
+    http: str = field(default="127.0.0.1:8080", metadata=checked(host_port))
+    hub_url: str = field(default="http://127.0.0.1:8000", metadata=checked(http_url))
+    hub_token: str = field(default="", repr=False)
+    hub_token_file: str = field(default="", metadata=reads_into("hub_token"))
+    card_reader: str = "/dev/ttyUSB0"
+    card_protocol: str = field(default="barcode", metadata=checked(one_of("barcode", "rdm6300")))
+    camera: str = "0"
+    idle_timeout_s: int = field(default=90, metadata=checked(at_least(30)))
+
+
+@dataclass(frozen=True, slots=True)
+class LogSection(Section):
+    """``[log]``: how much the process tells the journal."""
+
+    level: str = field(default="info", metadata=checked(one_of("debug", "info", "warning", "error")))
