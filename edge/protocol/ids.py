@@ -20,9 +20,10 @@ BeaconKind = Literal["eid", "ib", "uid", "alt"]
 
 # One regular expression for the wire format, used by the message schema; the builders below are the only
 # producers of these strings so the two cannot drift apart.
+_U16: Final = r"(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}|0)"
 ID_PATTERN: Final = (
     r"^(?:eid:[0-9a-f]{16}"
-    r"|ib:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:(?:0|[1-9][0-9]{0,4}):(?:0|[1-9][0-9]{0,4})"
+    rf"|ib:[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{12}}:{_U16}:{_U16}"
     r"|uid:[0-9a-f]{20}:[0-9a-f]{12}"
     r"|alt:[0-9a-f]{4}:[0-9a-f]{40})$"
 )
@@ -73,12 +74,7 @@ def altbeacon_id(manufacturer_id: int, beacon_id: bytes) -> str:
 
 def is_beacon_id(text: str) -> bool:
     """Whether `text` is a well-formed wire identifier (major and minor within 0..65535)."""
-    if _ID_RE.fullmatch(text) is None:
-        return False
-    if text.startswith("ib:"):
-        _, _, major, minor = text.split(":")
-        return int(major) <= 0xFFFF and int(minor) <= 0xFFFF
-    return True
+    return _ID_RE.fullmatch(text) is not None
 
 
 def parse_beacon_id(text: str) -> BeaconId:

@@ -354,3 +354,10 @@ def test_msgspec_error_is_never_leaked() -> None:
         with pytest.raises(ProtocolError) as info:
             decode_for(Topic.SIGHTINGS, payload)
         assert not isinstance(info.value, msgspec.MsgspecError)
+
+
+@pytest.mark.parametrize("bad", ["65536", "99999", "70000"])
+def test_the_decoder_rejects_ibeacon_numbers_above_16_bits(bad: str) -> None:
+    payload = json.loads(encode(EXAMPLES[Topic.SIGHTINGS]))
+    payload["items"][1]["id"] = f"ib:f7826da6-4fa2-4e98-8024-bc5b71e0893e:{bad}:7"
+    assert reject(json.dumps(payload).encode()).field == "items[1].id"
