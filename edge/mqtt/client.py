@@ -90,6 +90,8 @@ class MqttClient:
         self._connect_hooks: list[Callable[[], None]] = []
         self._disconnect_hooks: list[Callable[[], None]] = []
         self._connected = threading.Event()
+        self._unacked_subscribes: set[int] = set()
+        self._subscribed = threading.Condition(self._lock)
         self._network_thread: int | None = None
         self._running = False
         self._error_tokens = ERROR_EVENTS_PER_S
@@ -126,6 +128,7 @@ class MqttClient:
         client.on_disconnect = self._on_disconnect
         client.on_publish = self._on_publish
         client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
         return client
 
     def start(self) -> None:
@@ -315,7 +318,7 @@ class MqttClient:
         with self._lock:
             self._subscriptions.append(sub)
         if self._connected.is_set():
-            self._paho.subscribe(filter_, qos)
+            self._send_subscribe(filter_, qos)
 
         def unsubscribe() -> None:
             with self._lock:
@@ -325,6 +328,34 @@ class MqttClient:
                 self._paho.unsubscribe(filter_)
 
         return unsubscribe
+
+    def _send_subscribe(self, filter_: str, qos: int) -> None:
+        # Hold the lock across the call so the SUBACK cannot be handled before its id is recorded.
+        with self._lock:
+            rc, mid = self._paho.subscribe(filter_, qos)
+            if rc == MQTTErrorCode.MQTT_ERR_SUCCESS and mid is not None:
+                self._unacked_subscribes.add(mid)
+
+    def _on_subscribe(self, _c: Any, _u: Any, mid: int, _codes: Any, _p: Any) -> None:
+        with self._lock:
+            self._unacked_subscribes.discard(mid)
+            self._subscribed.notify_all()
+
+    def wait_subscribed(self, timeout: float | None = None) -> bool:
+        """Block until connected and every subscription is acknowledged by the broker (SUBACK).
+
+        A process that must not miss a message published right after it starts waits here.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        if not self._connected.wait(timeout):
+            return False
+        with self._lock:
+            while self._unacked_subscribes or not self._connected.is_set():
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._subscribed.wait(remaining if remaining is None else min(remaining, 0.1))
+            return True
 
     def _on_message(self, _c: Any, _u: Any, msg: paho.MQTTMessage) -> None:
         try:
@@ -378,8 +409,9 @@ class MqttClient:
         log.info("connected to %s:%s as %s", self._settings.host, self._settings.port, self.client_id)
         with self._lock:
             filters = {(s.filter, s.qos) for s in self._subscriptions}
+            self._unacked_subscribes.clear()  # requests of a lost connection are never answered
         for filter_, qos in sorted(filters):
-            self._paho.subscribe(filter_, qos)
+            self._send_subscribe(filter_, qos)
         if self._status_topic is not None:
             # The birth bypasses the cap: it must go out even when a backlog fills it.
             self._paho.publish(self._status_topic, self._status_payload("online"), qos=1, retain=True)

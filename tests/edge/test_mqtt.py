@@ -114,7 +114,7 @@ def test_broker_restart_under_a_qos1_stream_loses_nothing(broker: MosquittoBroke
     hub = make_client("hub", client_id="restart-hub")
     inbox = Inbox()
     hub.subscribe(Topic.JOURNEY, Journey, inbox)
-    time.sleep(0.2)
+    assert hub.wait_subscribed(5)
     publisher = make_client("gw-01", client_id="restart-gw")
     total = 3000
     deliveries = []
@@ -141,7 +141,7 @@ def test_persistent_session_queues_while_the_subscriber_is_away(
 ) -> None:
     first = make_client("hub", client_id="away-hub")
     first.subscribe(Topic.JOURNEY, Journey, Inbox())
-    time.sleep(0.2)
+    assert first.wait_subscribed(5)
     first.stop()
     publisher = make_client("gw-01")
     for d in [publisher.publish(Topic.JOURNEY, journey(i)) for i in range(50)]:
@@ -201,7 +201,7 @@ def test_bad_payloads_become_error_events_and_never_reach_the_handler(make_clien
     errors = Inbox()
     it = make_client("it")
     it.subscribe(Topic.ERRORS, ErrorEvent, errors)
-    time.sleep(0.2)
+    assert it.wait_subscribed(5)
     gw = make_client("gw-03")
     topic = Topic.SIGHTINGS.build("demo", "gw-03")
     good = json.loads(encode(EXAMPLES[Topic.SIGHTINGS]))
@@ -237,7 +237,7 @@ def test_a_handler_that_raises_does_not_stop_delivery(make_client: MakeClient) -
             raise RuntimeError("boom")
 
     hub.subscribe(Topic.JOURNEY, Journey, flaky)
-    time.sleep(0.2)
+    assert hub.wait_subscribed(5)
     pub = make_client("gw")
     for i in range(3):
         pub.publish(Topic.JOURNEY, journey(i)).wait(5)
@@ -255,7 +255,7 @@ def test_unsubscribe_stops_delivery(make_client: MakeClient) -> None:
     hub = make_client("hub")
     inbox = Inbox()
     unsubscribe = hub.subscribe(Topic.JOURNEY, Journey, inbox)
-    time.sleep(0.2)
+    assert hub.wait_subscribed(5)
     pub = make_client("gw")
     pub.publish(Topic.JOURNEY, journey(1)).wait(5)
     assert wait_for(lambda: len(inbox) == 1, 5)

@@ -108,7 +108,7 @@ def test_tls_with_the_right_password_connects_and_delivers(
     got: list[Journey] = []
     sub.subscribe(Topic.JOURNEY, Journey, lambda r: got.append(r.message))
     with sub, pub:
-        assert sub.wait_connected(5)
+        assert sub.wait_subscribed(5)
         assert pub.wait_connected(5)
         msg = Journey(t=1795392000.0, visit="v-1", member="p-1", event="enter", zone="entrance")
         assert pub.publish(Topic.JOURNEY, msg).wait(5)
