@@ -124,6 +124,19 @@ def matches(regex: str, what: str) -> Check:
     return check
 
 
+def each(check: Check) -> Check:
+    """Apply `check` to every item of an array; the reason names the item's position."""
+
+    def check_all(values: tuple[Any, ...]) -> str | None:
+        for i, value in enumerate(values):
+            reason = check(value)
+            if reason is not None:
+                return f"item {i + 1}: {reason}"
+        return None
+
+    return check_all
+
+
 def not_empty(value: str) -> str | None:
     return None if value else "must not be empty"
 

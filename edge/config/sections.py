@@ -18,6 +18,7 @@ from edge.config.checks import (
     at_least,
     between,
     checked,
+    each,
     host_port,
     http_url,
     mailto_or_https,
@@ -70,6 +71,41 @@ class MqttSection(Section):
             raise InvalidValue(type(self).__name__, given, reason)
 
 
+UUID_RE = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayAllowSection(Section):
+    """``[gateway.allow]``: the frames a gateway forwards; nothing else leaves it. The hub may replace it."""
+
+    eid: bool = True
+    ibeacon_uuids: tuple[str, ...] = field(
+        default=(), metadata=checked(each(matches(UUID_RE, "an iBeacon proximity UUID (8-4-4-4-12 hex)")))
+    )
+    eddystone_namespaces: tuple[str, ...] = field(
+        default=(), metadata=checked(each(matches(r"[0-9a-fA-F]{20}", "a 10-byte Eddystone namespace (20 hex)")))
+    )
+    altbeacon_ids: tuple[str, ...] = field(
+        default=(),
+        metadata=checked(
+            each(matches(r"[0-9a-fA-F]{4}:[0-9a-fA-F]{40}", "<manufacturer id 4 hex>:<beacon id 40 hex>"))
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayFilterSection(Section):
+    """``[gateway.filter]``: the per-beacon RSSI filter (docs/filters.md). The hub may change it at run time."""
+
+    kind: str = field(default="kalman", metadata=checked(one_of("kalman", "ewma", "window")))
+    forget_after_s: float = field(default=10.0, metadata=checked(above(0, at_most=3600)))
+    path_loss_exponent: float = field(default=2.0, metadata=checked(between(1.0, 6.0)))
+    process_noise: float = field(default=1.0, metadata=checked(above(0)))
+    measurement_noise: float = field(default=6.25, metadata=checked(above(0)))
+    tau_s: float = field(default=2.0, metadata=checked(above(0, at_most=3600)))
+    window_s: float = field(default=5.0, metadata=checked(above(0, at_most=60)))
+
+
 @dataclass(frozen=True, slots=True)
 class GatewaySection(Section):
     """``[gateway]``: one Raspberry Pi's scanner."""
@@ -79,6 +115,12 @@ class GatewaySection(Section):
     report_interval: float = field(default=1.0, metadata=checked(above(0, at_most=60)))
     spool: str = field(default="var/gateway-spool.db", metadata=checked(not_empty))
     health_interval_s: float = field(default=15.0, metadata=checked(above(0, at_most=3600)))
+    rssi_offset: float = field(default=0.0, metadata=checked(between(-30.0, 30.0)))
+    spool_max_mb: float = field(default=50.0, metadata=checked(above(0, at_most=100_000)))
+    spool_max_age_s: float = field(default=86400.0, metadata=checked(above(0, at_most=30 * 86400)))
+    scanner_silence_s: float = field(default=60.0, metadata=checked(above(1, at_most=86400)))
+    allow: GatewayAllowSection = field(default_factory=GatewayAllowSection)
+    filter: GatewayFilterSection = field(default_factory=GatewayFilterSection)
 
 
 @dataclass(frozen=True, slots=True)

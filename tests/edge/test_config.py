@@ -632,7 +632,7 @@ def test_configs_and_sections_are_frozen_and_slotted(cls: type[Any]) -> None:
 # --- the doc ----------------------------------------------------------------------------------------------------
 
 
-TYPE_WORDS = {str: "string", int: "integer", float: "float", bool: "boolean"}
+TYPE_WORDS = {str: "string", int: "integer", float: "float", bool: "boolean", tuple[str, ...]: "array of strings"}
 
 
 def toml_literal(value: object) -> str:
@@ -640,6 +640,8 @@ def toml_literal(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, str):
         return '"' + value + '"'
+    if isinstance(value, tuple):
+        return "[" + ", ".join(toml_literal(v) for v in value) + "]"
     return repr(value)
 
 
@@ -666,11 +668,21 @@ def test_every_key_is_documented_with_its_type_and_default() -> None:
         for name in (f.name for f in dataclasses.fields(config)):
             section = getattr(config, name)
             hints = typing.get_type_hints(type(section))
-            code[name] = {
-                f.name: (TYPE_WORDS[hints[f.name]], toml_literal(getattr(section, f.name)))
-                for f in dataclasses.fields(section)
-            }
+            collect_keys(code, name, section)
     assert doc == code
+
+
+def collect_keys(code: dict[str, dict[str, tuple[str, str]]], name: str, section: object) -> None:
+    """Section (and sub-table, as "gateway.allow") -> key -> (type word, TOML default)."""
+    hints = typing.get_type_hints(type(section))
+    keys: dict[str, tuple[str, str]] = {}
+    for f in dataclasses.fields(section):  # type: ignore[arg-type]
+        value = getattr(section, f.name)
+        if dataclasses.is_dataclass(value):
+            collect_keys(code, f"{name}.{f.name}", value)
+        else:
+            keys[f.name] = (TYPE_WORDS[hints[f.name]], toml_literal(value))
+    code[name] = keys
 
 
 def test_the_doc_states_the_rules() -> None:
@@ -692,3 +704,39 @@ def test_public_api() -> None:
         "ConfigError",
     }
     assert all(hasattr(edge.config, name) for name in edge.config.__all__)
+
+
+def test_gateway_allow_and_filter_sub_tables(tmp_path: Path) -> None:
+    path = tmp_path / "gw.toml"
+    path.write_text(
+        "[gateway]\nrssi_offset = -2.5\n"
+        "[gateway.allow]\neid = false\nibeacon_uuids = ['F7826DA6-4FA2-4E98-8024-BC5B71E0893E']\n"
+        "[gateway.filter]\nkind = 'window'\nwindow_s = 3\n",
+        encoding="utf-8",
+    )
+    config = load_gateway_config(path, env={"CORSIA_GATEWAY_FILTER_FORGET_AFTER_S": "20"})
+    assert config.gateway.rssi_offset == -2.5
+    assert config.gateway.allow.eid is False
+    assert config.gateway.allow.ibeacon_uuids == ("F7826DA6-4FA2-4E98-8024-BC5B71E0893E",)
+    assert config.gateway.filter.kind == "window"
+    assert config.gateway.filter.window_s == 3.0
+    assert config.gateway.filter.forget_after_s == 20.0
+
+
+@pytest.mark.parametrize(
+    ("table", "line", "key"),
+    [
+        ("gateway.allow", "ibeacon_uuids = ['not-a-uuid']", "gateway.allow.ibeacon_uuids"),
+        ("gateway.allow", "altbeacon_ids = ['0118:abc']", "gateway.allow.altbeacon_ids"),
+        ("gateway.filter", "kind = 'median'", "gateway.filter.kind"),
+        ("gateway.filter", "path_loss_exponent = 9.0", "gateway.filter.path_loss_exponent"),
+        ("gateway", "rssi_offset = 40.0", "gateway.rssi_offset"),
+    ],
+)
+def test_gateway_sub_table_errors_name_the_key(tmp_path: Path, table: str, line: str, key: str) -> None:
+    path = tmp_path / "gw.toml"
+    path.write_text(f"[{table}]\n{line}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_gateway_config(path, env={})
+    assert info.value.key == key
+    assert str(path) in str(info.value)
