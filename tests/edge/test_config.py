@@ -667,7 +667,6 @@ def test_every_key_is_documented_with_its_type_and_default() -> None:
         config = process()
         for name in (f.name for f in dataclasses.fields(config)):
             section = getattr(config, name)
-            hints = typing.get_type_hints(type(section))
             collect_keys(code, name, section)
     assert doc == code
 
