@@ -25,7 +25,7 @@ ID_PATTERN: Final = (
     r"^(?:eid:[0-9a-f]{16}"
     rf"|ib:[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{12}}:{_U16}:{_U16}"
     r"|uid:[0-9a-f]{20}:[0-9a-f]{12}"
-    r"|alt:[0-9a-f]{4}:[0-9a-f]{40})$"
+    r"|alt:[0-9a-f]{4}:[0-9a-f]{40})\Z"
 )
 _ID_RE: Final = re.compile(ID_PATTERN)
 

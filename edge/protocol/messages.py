@@ -21,13 +21,13 @@ PROTOCOL_VERSION: Final = 1
 Time = Annotated[float, msgspec.Meta(ge=0.0, le=2.0**33, description="Unix time in seconds, UTC")]
 Seconds = Annotated[float, msgspec.Meta(ge=0.0, le=1e9)]
 Count = Annotated[int, msgspec.Meta(ge=0, le=2**53)]
-Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$", description="store, gateway or kiosk id")]
+Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{0,31}\Z", description="store, gateway or kiosk id")]
 BeaconIdText = Annotated[str, msgspec.Meta(pattern=ID_PATTERN, description="wire beacon id, see edge.protocol.ids")]
 Dbm = Annotated[float, msgspec.Meta(ge=-127.0, le=20.0)]
 DbmInt = Annotated[int, msgspec.Meta(ge=-127, le=20)]
 ShortText = Annotated[str, msgspec.Meta(max_length=200)]
 LongText = Annotated[str, msgspec.Meta(max_length=2000)]
-Ref = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")]
+Ref = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}\Z")]
 MAX_BATCH_ITEMS: Final = 10_000
 
 

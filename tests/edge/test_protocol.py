@@ -361,3 +361,24 @@ def test_the_decoder_rejects_ibeacon_numbers_above_16_bits(bad: str) -> None:
     payload = json.loads(encode(EXAMPLES[Topic.SIGHTINGS]))
     payload["items"][1]["id"] = f"ib:f7826da6-4fa2-4e98-8024-bc5b71e0893e:{bad}:7"
     assert reject(json.dumps(payload).encode()).field == "items[1].id"
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [(("gw",), "gw-03\n"), (("items", 0, "id"), "eid:1a2b3c4d5e6f7a8b\n"), (("items", 1, "id"), "x\nib:1")],
+)
+def test_patterns_do_not_accept_a_trailing_newline(path: tuple[str | int, ...], value: str) -> None:
+    payload = json.loads(encode(EXAMPLES[Topic.SIGHTINGS]))
+    target: Any = payload
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = value
+    assert reject(json.dumps(payload).encode()).field == ".".join(
+        f"{p}" if isinstance(p, str) else f"[{p}]" for p in path
+    ).replace(".[", "[")
+
+
+def test_a_journey_ref_with_a_newline_is_rejected() -> None:
+    payload = json.loads(encode(EXAMPLES[Topic.JOURNEY]))
+    payload["member"] = "p-1\n"
+    assert reject(json.dumps(payload).encode(), Topic.JOURNEY).field == "member"
