@@ -53,7 +53,7 @@ from edge.protocol.messages import MAX_BATCH_ITEMS, PROTOCOL_VERSION
 # msgspec keeps these in messages.py next to the types; without it they would live in code like the below.
 # `schema_drift()` compares them with messages.py, so the comparison stays like for like.
 
-SLUG_PATTERN: Final = r"^[a-z0-9][a-z0-9-]{0,31}$"
+SLUG_PATTERN: Final = r"^[a-z0-9][a-z0-9-]{0,31}\Z"
 SEQ: Final = (0, 2**53)
 TIME_S: Final = (0.0, 2.0**33)
 INTERVAL_S: Final = (0.0, 3600.0)  # the lower bound is exclusive: an interval of 0 s is meaningless
@@ -344,6 +344,11 @@ def _corsia_decode(payload: bytes) -> Sightings:
     return decode(Sightings, payload)
 
 
+def _rust_regex(pattern: str) -> str:
+    """pydantic's Rust regex engine has no ``\\Z``; its ``$`` already means the very end (no trailing newline)."""
+    return pattern.replace("\\Z", "$")
+
+
 def _pydantic_codec() -> Codec | None:
     """Corsia's schema as a pydantic v2 model (strict, frozen, no extra fields); None without pydantic."""
     try:
@@ -356,7 +361,7 @@ def _pydantic_codec() -> Codec | None:
         model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
 
     class SightingPD(Strict):
-        id: Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+        id: Annotated[str, StringConstraints(pattern=_rust_regex(ID_PATTERN))]
         rssi: Annotated[float, Field(ge=DBM[0], le=DBM[1])]
         raw: Annotated[int, Field(ge=DBM[0], le=DBM[1])]
         n: Annotated[int, Field(ge=ADVERTS[0], le=ADVERTS[1])]
@@ -366,7 +371,7 @@ def _pydantic_codec() -> Codec | None:
     class SightingsPD(Strict):
         # Not Literal[1]: in pydantic 2.x a Literal accepts true and 1.0 for 1 even in strict mode.
         v: Annotated[int, Field(ge=PROTOCOL_VERSION, le=PROTOCOL_VERSION)]
-        gw: Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
+        gw: Annotated[str, StringConstraints(pattern=_rust_regex(SLUG_PATTERN))]
         seq: Annotated[int, Field(ge=SEQ[0], le=SEQ[1])]
         t: Annotated[float, Field(ge=TIME_S[0], le=TIME_S[1])]
         interval: Annotated[float, Field(gt=INTERVAL_S[0], le=INTERVAL_S[1])]

@@ -1,0 +1,23 @@
+"""The benchmark scripts run and their built-in correctness checks pass (no timing is asserted here)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["bench/protocol_codec.py", "--items", "8", "--seconds", "0.05"],
+        ["bench/beacon_fuzz.py", "--count", "20000"],
+    ],
+    ids=lambda a: a[0],
+)
+def test_bench_script_runs_and_its_checks_pass(args: list[str]) -> None:
+    result = subprocess.run([sys.executable, *args], cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
