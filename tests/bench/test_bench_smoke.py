@@ -14,7 +14,6 @@ from tests.conftest import REPO
     "args",
     [
         ["bench/protocol_codec.py", "--items", "8", "--seconds", "0.05"],
-        ["bench/beacon_fuzz.py", "--count", "20000"],
     ],
     ids=lambda a: a[0],
 )
