@@ -127,6 +127,30 @@ class Spool:
                 self._count -= 1
                 self._bytes -= int(row[0])
 
+    def ack_many(self, seqs: list[int]) -> None:
+        """Forget several acknowledged batches in one transaction (one fsync, not one per batch)."""
+        if not seqs:
+            return
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                removed = 0
+                freed = 0
+                for seq in seqs:
+                    row = self._db.execute(
+                        "DELETE FROM batch WHERE seq = ? RETURNING LENGTH(payload)", (seq,)
+                    ).fetchone()
+                    if row is not None:
+                        removed += 1
+                        freed += int(row[0])
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback()
+                log.error("spool delete failed (batches may be sent twice; the hub dedupes by seq): %s", exc)
+                return
+            self._count -= removed
+            self._bytes -= freed
+
     def enforce_limits(self, now: float) -> int:
         """Drop the oldest batches beyond the size or age bound; returns how many were dropped."""
         dropped = 0

@@ -102,8 +102,8 @@ class GatewayFilterSection(Section):
     path_loss_exponent: float = field(default=2.0, metadata=checked(between(1.0, 6.0)))
     process_noise: float = field(default=1.0, metadata=checked(above(0)))
     measurement_noise: float = field(default=6.25, metadata=checked(above(0)))
-    tau_s: float = field(default=2.0, metadata=checked(above(0, at_most=3600)))
-    window_s: float = field(default=5.0, metadata=checked(above(0, at_most=60)))
+    tau_s: float = field(default=1.0, metadata=checked(above(0, at_most=3600)))
+    window_s: float = field(default=3.0, metadata=checked(above(0, at_most=60)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -123,3 +123,13 @@ def test_sigkill_during_writes_loses_no_committed_batch(tmp_path: Path) -> None:
         assert seqs == sorted(seqs)
         assert last in seqs or (last % 3 == 2)  # the last one is kept unless the writer acknowledged it
         spool.close()
+
+
+def test_ack_many_in_one_transaction(tmp_path: Path) -> None:
+    spool = Spool(tmp_path / "s.db")
+    for _ in range(10):
+        spool.append(100.0, payload)
+    spool.ack_many([2, 3, 5, 99])
+    assert [s for s, _ in spool.pending()] == [1, 4, 6, 7, 8, 9, 10]
+    assert len(spool) == 7
+    assert spool.size_bytes == sum(len(p) for _, p in spool.pending())
