@@ -266,7 +266,7 @@ class MqttClient:
         self,
         topic: Topic,
         message: type[M],
-        handler: Callable[[Received[M]], None],
+        handler: Callable[[Received[M]], object],
         *,
         store: str | None = None,
         device: str = "+",

@@ -1,0 +1,31 @@
+"""`corsia gateway --config FILE`: run one BLE gateway until SIGTERM or Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    del parser  # --config is added by the corsia command; the file says the rest
+
+
+def run(args: argparse.Namespace) -> int:
+    from edge.config import load_gateway_config
+    from gateway.service import GatewayService
+
+    config = load_gateway_config(args.config)
+    logging.getLogger().setLevel(config.log.level.upper())
+    service = GatewayService(config, config_path=args.config)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await service.run(stop)
+
+    asyncio.run(main())
+    return 0
