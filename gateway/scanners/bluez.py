@@ -48,7 +48,7 @@ class BluezScanner:
 
     async def start(self) -> None:
         scanner = BleakScanner(
-            detection_callback=self._detected, scanning_mode="active", bluez={}, adapter=self.adapter
+            detection_callback=self._detected, scanning_mode="active", bluez={"adapter": self.adapter}
         )
         try:
             await scanner.start()
