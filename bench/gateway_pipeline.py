@@ -30,7 +30,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -218,7 +217,7 @@ def bench_e2e(rates: list[int], seconds: float, devices: list[Device]) -> list[E
                 )
                 healths: list[GatewayHealth] = []
                 watcher = MqttClient(MqttSection(port=broker.port), store="demo", client_id="bench", source="bench")
-                watcher.subscribe(Topic.GATEWAY_HEALTH, GatewayHealth, lambda r: healths.append(r.message))
+                watcher.subscribe(Topic.GATEWAY_HEALTH, GatewayHealth, lambda r, into=healths: into.append(r.message))
                 watcher.start()
                 watcher.wait_subscribed(5)
                 env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=bluez.address, CORSIA_LOG_LEVEL="warning")
@@ -235,7 +234,6 @@ def bench_e2e(rates: list[int], seconds: float, devices: list[Device]) -> list[E
                 healths.clear()
                 start = time.monotonic()
                 sent = 0
-                stop = threading.Event()
                 while time.monotonic() - start < seconds:
                     due = int((time.monotonic() - start) * rate)
                     batch = [pool[(sent + k) % len(pool)] for k in range(max(0, due - sent))]
@@ -249,7 +247,6 @@ def bench_e2e(rates: list[int], seconds: float, devices: list[Device]) -> list[E
                 time.sleep(1.5)
                 counted = [h.adverts_per_s for h in healths[1:-1]] or [h.adverts_per_s for h in healths]
                 rss = proc_peak_rss_mb(gw.pid)
-                stop.set()
                 gw.send_signal(signal.SIGTERM)
                 gw.wait(20)
                 watcher.stop()
@@ -275,8 +272,10 @@ def main() -> None:
     theengs = bench_theengs(adverts, args.theengs_seconds)
 
     console = Console()
-    console.print(f"Python {platform.python_version()} on {platform.machine()}, {platform.processor() or 'cpu'}; "
-                  f"{len(devices)} devices, {per_second:,.0f} adverts/s of airtime, {len(adverts):,} adverts")  # fmt: skip
+    console.print(
+        f"Python {platform.python_version()} on {platform.machine()}; {len(devices)} devices, "
+        f"{per_second:,.0f} adverts/s of airtime, {len(adverts):,} adverts"
+    )
     table = Table(title="Gateway pipeline, in-process, one core")
     table.add_column("path")
     table.add_column("adverts/s", justify="right")
