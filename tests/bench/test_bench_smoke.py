@@ -14,6 +14,17 @@ from tests.conftest import REPO
     "args",
     [
         ["bench/protocol_codec.py", "--items", "8", "--seconds", "0.05"],
+        [
+            "bench/gateway_pipeline.py",
+            "--adverts",
+            "5000",
+            "--theengs-seconds",
+            "0.2",
+            "--e2e-rates",
+            "500",
+            "--e2e-seconds",
+            "1",
+        ],
     ],
     ids=lambda a: a[0],
 )

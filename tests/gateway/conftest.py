@@ -90,8 +90,8 @@ ibeacon_uuids = ["{TAG}"]
         self.process: subprocess.Popen[bytes] | None = None
         self.log = folder / "gateway.log"
 
-    def start(self) -> None:
-        env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=self.bluez.address)
+    def start(self, **extra_env: str) -> None:
+        env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=self.bluez.address, **extra_env)
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "edge.cli", "gateway", "--config", str(self.config)],

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
+import socket
 import sqlite3
 import time
+from pathlib import Path
 
 from edge.broker import MosquittoBroker
 from edge.protocol import AllowList as AllowMessage
@@ -144,3 +147,27 @@ def test_commands_are_answered(gateway: GatewayUnderTest, bus: Bus) -> None:
     assert gateway.bluez.discovering
     sent = advertise_for(gateway.bluez, 1.0)
     assert wait_for(lambda: heard(bus).get(PHONE_ID, 0) >= sent, 5)
+
+
+def test_systemd_notify_ready_and_watchdog(
+    tmp_path: Path, broker: MosquittoBroker, bluez: VirtualBluez, bus: Bus
+) -> None:
+    sock_path = tmp_path / "notify.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.bind(str(sock_path))
+        sock.settimeout(10)
+        gw = GatewayUnderTest(tmp_path, broker, bluez)
+        gw.start(NOTIFY_SOCKET=str(sock_path), WATCHDOG_USEC="400000")
+        try:
+            received = [sock.recv(256).decode() for _ in range(4)]
+            assert received[0] == "READY=1"
+            assert received.count("WATCHDOG=1") >= 2  # every 0.2 s: half the watchdog period
+            assert gw.signal(signal.SIGTERM) == 0
+            rest = []
+            sock.settimeout(0.5)
+            with contextlib.suppress(TimeoutError):
+                while True:
+                    rest.append(sock.recv(256).decode())
+            assert "STOPPING=1" in rest
+        finally:
+            gw.stop()
