@@ -1,0 +1,162 @@
+"""Presence accuracy and latency against ground truth: pure functions over two time series.
+
+For each tracked device the harness gives the truth (a zone, or out of the store, every 100 ms) and the
+hub's decisions (a zone, or no visit, changing only at journey events). From these:
+
+* zone accuracy — the share of in-store truth samples where the decided zone equals the true one;
+* wrong-zone share — the share where a zone was decided and it is not the true one (the ESPresense harness's
+  "wrong room"); the rest of the misses are samples with no visit yet (entry latency, or a missed device);
+* entry latency — from the first in-store truth sample to the visit's start;
+* zone-switch latency — from a true zone change (to a zone then kept for at least `settle_s`) to the moment the
+  decision first equals the new zone;
+* exit latency — from leaving the store to the visit's end;
+* false visits — visits that begin while the device is not in the store (a non-member phone cannot have any:
+  it never resolves).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class Timeline:
+    """A step function of time: `values[i]` holds from `times[i]` until the next change."""
+
+    times: list[float] = field(default_factory=list)
+    values: list[str | None] = field(default_factory=list)
+
+    def set(self, t: float, value: str | None) -> None:
+        if self.values and self.values[-1] == value:
+            return
+        if self.times and t < self.times[-1]:
+            t = self.times[-1]  # decisions arrive in order; clamp rounding
+        self.times.append(t)
+        self.values.append(value)
+
+    def at(self, t: float) -> str | None:
+        i = bisect.bisect_right(self.times, t) - 1
+        return self.values[i] if i >= 0 else None
+
+    def first_time(self, value: str | None, after: float, before: float = math.inf) -> float | None:
+        """The first time at or after `after` (and before `before`) at which the value is `value`."""
+        if self.at(after) == value:
+            return after
+        i = bisect.bisect_right(self.times, after)
+        while i < len(self.times) and self.times[i] < before:
+            if self.values[i] == value:
+                return self.times[i]
+            i += 1
+        return None
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    lo, hi = math.floor(k), math.ceil(k)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+@dataclass(slots=True)
+class Scores:
+    samples: int = 0  # in-store truth samples of tracked devices
+    correct: int = 0
+    wrong: int = 0
+    undecided: int = 0
+    entry_s: list[float] = field(default_factory=list)
+    switch_s: list[float] = field(default_factory=list)
+    exit_s: list[float] = field(default_factory=list)
+    missed_entries: int = 0
+    missed_switches: int = 0
+    missed_exits: int = 0
+    false_visits: int = 0
+    visits: int = 0
+    confusion: dict[tuple[str, str], int] = field(default_factory=dict)  # (true, decided or "-") -> samples
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.samples if self.samples else math.nan
+
+    @property
+    def wrong_share(self) -> float:
+        return self.wrong / self.samples if self.samples else math.nan
+
+
+def score_device(
+    truth: Sequence[tuple[float, str | None]],
+    decided: Timeline,
+    visit_starts: Iterable[float],
+    scores: Scores,
+    *,
+    settle_s: float = 5.0,
+    horizon_s: float = 60.0,
+) -> None:
+    """Add one device's comparison to `scores`. `truth` is (t, zone or None when out of the store), in time order."""
+    for t, zone in truth:
+        if zone is None:
+            continue
+        got = decided.at(t)
+        scores.samples += 1
+        if got == zone:
+            scores.correct += 1
+        elif got is None:
+            scores.undecided += 1
+        else:
+            scores.wrong += 1
+        key = (zone, got or "-")
+        scores.confusion[key] = scores.confusion.get(key, 0) + 1
+
+    # Stays: maximal runs of in-store truth samples.
+    stays: list[tuple[float, float]] = []
+    start: float | None = None
+    for t, zone in truth:
+        if zone is not None and start is None:
+            start = t
+        elif zone is None and start is not None:
+            stays.append((start, t))
+            start = None
+    if start is not None:
+        stays.append((start, math.inf))
+
+    starts = sorted(visit_starts)
+    scores.visits += len(starts)
+    for s in starts:
+        if not any(a - 1.0 <= s <= b + 1.0 for a, b in stays):
+            scores.false_visits += 1
+
+    for a, b in stays:
+        entered = next((s for s in starts if a - 1.0 <= s < min(b, a + horizon_s)), None)
+        if entered is None:
+            scores.missed_entries += 1
+        else:
+            scores.entry_s.append(max(0.0, entered - a))
+        if b != math.inf:
+            left = decided.first_time(None, b, b + horizon_s)
+            if left is None:
+                scores.missed_exits += 1
+            else:
+                scores.exit_s.append(left - b)
+
+    # Zone switches that the shopper then kept for settle_s.
+    for i in range(1, len(truth)):
+        t, zone = truth[i]
+        prev = truth[i - 1][1]
+        if zone is None or prev is None or zone == prev:
+            continue
+        kept_until = t
+        j = i
+        while j < len(truth) and truth[j][1] == zone:
+            kept_until = truth[j][0]
+            j += 1
+        if kept_until - t < settle_s:
+            continue
+        hit = decided.first_time(zone, t, kept_until + 0.001)
+        if hit is None:
+            scores.missed_switches += 1
+        else:
+            scores.switch_s.append(hit - t)

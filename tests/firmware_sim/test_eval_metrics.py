@@ -1,0 +1,91 @@
+"""The evaluation's scoring, on hand-made truths and decisions."""
+
+from __future__ import annotations
+
+import pytest
+
+from firmware_sim.eval.metrics import Scores, Timeline, percentile, score_device
+
+
+def truth(spans: list[tuple[float, float, str | None]], step: float = 0.1) -> list[tuple[float, str | None]]:
+    out = []
+    for start, end, zone in spans:
+        n = round((end - start) / step)
+        out.extend((start + i * step, zone) for i in range(n))
+    return out
+
+
+def timeline(changes: list[tuple[float, str | None]]) -> Timeline:
+    tl = Timeline()
+    for t, zone in changes:
+        tl.set(t, zone)
+    return tl
+
+
+def test_timeline_steps() -> None:
+    tl = timeline([(1.0, "a"), (3.0, "b"), (5.0, None)])
+    assert [tl.at(t) for t in (0.5, 1.0, 2.9, 3.0, 4.0, 6.0)] == [None, "a", "a", "b", "b", None]
+    assert tl.first_time("b", 0.0) == 3.0
+    assert tl.first_time("a", 2.0) == 2.0  # already "a" then
+    assert tl.first_time("c", 0.0) is None
+
+
+def test_perfect_decisions_score_100_percent_and_zero_latency() -> None:
+    scores = Scores()
+    tr = truth([(0, 10, None), (10, 40, "entrance"), (40, 80, "aisle-1"), (80, 100, None)])
+    decided = timeline([(10.0, "entrance"), (40.0, "aisle-1"), (80.0, None)])
+    score_device(tr, decided, [10.0], scores)
+    assert scores.accuracy == pytest.approx(1.0)
+    assert scores.wrong == 0
+    assert scores.entry_s == [0.0]
+    assert scores.switch_s == [pytest.approx(0.0)]
+    assert scores.exit_s == [pytest.approx(0.0)]
+    assert scores.false_visits == 0
+
+
+def test_late_and_wrong_decisions_are_measured() -> None:
+    scores = Scores()
+    tr = truth([(0, 10, None), (10, 40, "entrance"), (40, 80, "aisle-1"), (80, 200, None)])
+    decided = timeline([(11.5, "entrance"), (41.0, "aisle-2"), (43.0, "aisle-1"), (92.0, None)])
+    score_device(tr, decided, [11.5], scores)
+    assert scores.entry_s == [pytest.approx(1.5)]
+    assert scores.switch_s == [pytest.approx(3.0)]
+    assert scores.exit_s == [pytest.approx(12.0)]
+    samples = 700
+    assert scores.samples == samples
+    assert scores.undecided == 15  # 10.0 .. 11.4
+    assert scores.wrong == 30  # 40.0 .. 40.9 still "entrance", 41.0 .. 42.9 "aisle-2"
+    assert scores.accuracy == pytest.approx((samples - 45) / samples)
+    assert scores.confusion[("aisle-1", "aisle-2")] == 20
+
+
+def test_a_brush_through_a_zone_is_not_a_switch_to_measure() -> None:
+    scores = Scores()
+    tr = truth([(0, 20, "aisle-1"), (20, 22, "walkway"), (22, 60, "aisle-2")])
+    decided = timeline([(0.0, "aisle-1"), (24.0, "aisle-2")])
+    score_device(tr, decided, [0.0], scores)
+    assert scores.switch_s == [pytest.approx(2.0)]  # only aisle-2, kept for 38 s
+    assert scores.missed_switches == 0
+
+
+def test_a_visit_while_out_of_the_store_is_false() -> None:
+    scores = Scores()
+    tr = truth([(0, 50, None), (50, 60, "entrance"), (60, 200, None)])
+    score_device(tr, timeline([(5.0, "aisle-3"), (10.0, None), (50.5, "entrance"), (65.0, None)]), [5.0, 50.5], scores)
+    assert scores.false_visits == 1
+    assert scores.visits == 2
+
+
+def test_missed_events_are_counted() -> None:
+    scores = Scores()
+    tr = truth([(0, 10, None), (10, 30, "aisle-1"), (30, 200, None)])
+    score_device(tr, Timeline(), [], scores)
+    assert scores.missed_entries == 1
+    assert scores.missed_exits == 0  # never entered, so never "still inside"
+    assert scores.undecided == scores.samples
+
+
+def test_percentile() -> None:
+    assert percentile([], 0.5) is None
+    assert percentile([3.0, 1.0, 2.0], 0.5) == 2.0
+    assert percentile([0.0, 10.0], 0.95) == pytest.approx(9.5)
