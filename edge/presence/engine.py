@@ -1,0 +1,297 @@
+"""`PresenceEngine`: gateway batches in, zones and visits out.
+
+Pure logic: no I/O and no clock of its own, every call passes the hub's `now`. Per device it keeps each
+gateway's latest calibrated RSSI and its corrected time (two lists indexed by gateway), the zone with
+hysteresis, and the visit. Work is proportional to what arrives: each sighting item updates one slot and
+re-runs the zone rule over the device's gateways; `tick` touches only the devices with something due (an
+exit, a dwell or a pending zone switch), taken from a heap of deadlines, never the whole population.
+``docs/presence.md`` has the model, the state machine and the measured cost.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Iterable
+from typing import Final
+
+from edge.presence.events import EventKind, JourneyEvent, PresenceStats
+from edge.presence.gateways import GatewayTrack
+from edge.presence.rules import NEG_INF, make_rule
+from edge.presence.settings import PresenceSettings
+from edge.store import StoreLayout, ZoneKind
+
+INF: Final = float("inf")
+
+_DEFAULT_SETTINGS: Final = PresenceSettings()
+
+
+class _Device:
+    """One device in a visit. `rssi` and `seen` are indexed by gateway (``-inf`` = never heard)."""
+
+    __slots__ = (
+        "ch_since",
+        "ch_zone",
+        "due",
+        "dwell_done",
+        "heard",
+        "id",
+        "rssi",
+        "seen",
+        "settle_until",
+        "since",
+        "visit",
+        "zone",
+    )
+
+    def __init__(self, device_id: str, visit: str, zone: int, now: float, gateways: int, settle_s: float) -> None:
+        self.id = device_id
+        self.visit = visit
+        self.zone = zone
+        self.since = now  # when the current zone began (hub time)
+        self.settle_until = now + settle_s  # until then the first decision is still open (no hysteresis)
+        self.dwell_done = False  # the dwell event of this stay has gone out
+        self.heard = NEG_INF  # corrected time of the latest reading from any gateway
+        self.ch_zone = -1  # the challenger zone (-1: none) and when it started winning by the margin
+        self.ch_since = 0.0
+        self.due = INF  # the earliest deadline this device has in the engine's heap
+        self.rssi = [NEG_INF] * gateways
+        self.seen = [NEG_INF] * gateways
+
+
+class PresenceEngine:
+    """Decides which zone each device is in and turns that into visits; see the module docstring.
+
+    `visit_prefix` starts every visit id (``"v1"``, ``"v2"``, ...); a hub that restarts passes something
+    unique to the run (its start time, say) so visit ids never repeat.
+    """
+
+    __slots__ = (
+        "_counter",
+        "_devices",
+        "_gateway_zones",
+        "_gateways",
+        "_heap",
+        "_occupancy",
+        "_rule",
+        "_settings",
+        "_timeouts",
+        "_visit_prefix",
+        "_visits",
+        "_zone_ids",
+        "stats",
+    )
+
+    def __init__(
+        self, layout: StoreLayout, settings: PresenceSettings = _DEFAULT_SETTINGS, *, visit_prefix: str = "v"
+    ) -> None:
+        self._settings = settings
+        self._zone_ids = [z.id for z in layout.zones]
+        zone_index = {z: i for i, z in enumerate(self._zone_ids)}
+        self._timeouts = [
+            settings.entrance_exit_s if z.kind is ZoneKind.ENTRANCE else settings.exit_timeout_s for z in layout.zones
+        ]
+        self._gateways = {
+            g.id: GatewayTrack(g.id, i, zone_index[g.zone_id], g.rssi_offset if settings.apply_layout_offsets else 0.0)
+            for i, g in enumerate(layout.gateways)
+        }
+        self._gateway_zones = [zone_index[g.zone_id] for g in layout.gateways]
+        self._rule = make_rule(settings.rule, self._gateway_zones, len(self._zone_ids))
+        self._devices: dict[str, _Device] = {}
+        self._occupancy = [0] * len(self._zone_ids)
+        self._heap: list[tuple[float, int, _Device]] = []
+        self._counter = itertools.count()  # heap tie-breaker: devices themselves are not ordered
+        self._visit_prefix = visit_prefix
+        self._visits = 0
+        self.stats = PresenceStats()
+
+    # --- queries -----------------------------------------------------------------------------------------
+
+    @property
+    def settings(self) -> PresenceSettings:
+        return self._settings
+
+    @property
+    def devices(self) -> int:
+        """Devices currently in a visit."""
+        return len(self._devices)
+
+    def zone_of(self, device_id: str) -> str | None:
+        """The device's zone, or None when it is not in a visit."""
+        dev = self._devices.get(device_id)
+        return None if dev is None else self._zone_ids[dev.zone]
+
+    def visit_of(self, device_id: str) -> str | None:
+        """The device's current visit id, or None when it is not in a visit."""
+        dev = self._devices.get(device_id)
+        return None if dev is None else dev.visit
+
+    def occupancy(self) -> dict[str, int]:
+        """Devices per zone, every zone of the layout included (in layout order)."""
+        return dict(zip(self._zone_ids, self._occupancy, strict=True))
+
+    def gateway_skew(self, gateway_id: str) -> float | None:
+        """The estimated ``hub clock - gateway clock`` in seconds (None before its first batch or when unknown)."""
+        track = self._gateways.get(gateway_id)
+        return None if track is None else track.skew_s
+
+    def skewed_gateways(self) -> list[str]:
+        """Gateways whose clock is off by more than `max_skew_s` (their batches are being ignored)."""
+        return [g.id for g in self._gateways.values() if g.is_skewed(self._settings.max_skew_s)]
+
+    def reset_gateway(self, gateway_id: str) -> None:
+        """Forget a gateway's sequence numbers and clock estimate (it was reinstalled and numbers afresh)."""
+        self._gateways[gateway_id].forget()
+
+    # --- input -------------------------------------------------------------------------------------------
+
+    def ingest(self, gw: str, seq: int, t: float, items: Iterable[tuple[str, float]], now: float) -> list[JourneyEvent]:
+        """Apply one gateway batch: `items` are ``(device_id, rssi)``, `t` the gateway's clock, `now` the hub's
+        receive time. Returns the events it caused (enters, zone switches, exits of visits that expired)."""
+        stats = self.stats
+        stats.batches += 1
+        track = self._gateways.get(gw)
+        if track is None:
+            stats.unknown_gateway += 1
+            return []
+        tc = track.admit(seq, t, now, self._settings, stats)
+        if tc is None:
+            return []
+        events: list[JourneyEvent] = []
+        g = track.index
+        offset = track.offset_db
+        devices = self._devices
+        timeouts = self._timeouts
+        decide = self._decide
+        n = 0
+        for device_id, rssi in items:
+            n += 1
+            dev = devices.get(device_id)
+            if dev is not None and now >= dev.heard + timeouts[dev.zone]:
+                self._exit(dev, now, events)  # the visit ran out before a tick noticed
+                dev = None
+            if dev is None:
+                self._enter(device_id, g, track.zone, rssi + offset, tc, now, events)
+                continue
+            dev.rssi[g] = rssi + offset
+            dev.seen[g] = tc
+            if tc > dev.heard:
+                dev.heard = tc
+            decide(dev, now, events)
+        stats.items += n
+        return events
+
+    def tick(self, now: float) -> list[JourneyEvent]:
+        """Everything that became due by `now`: exits after the timeout, dwell events, zone switches whose
+        hold time has passed. Call it about once a second; it touches only devices with a deadline passed."""
+        events: list[JourneyEvent] = []
+        heap = self._heap
+        devices = self._devices
+        while heap and heap[0][0] <= now:
+            due, _, dev = heapq.heappop(heap)
+            if due != dev.due or devices.get(dev.id) is not dev:
+                continue  # superseded by an earlier deadline, or the visit has ended
+            dev.due = INF
+            self._service(dev, now, events)
+        return events
+
+    # --- the state machine -------------------------------------------------------------------------------
+
+    def _decide(self, dev: _Device, now: float, events: list[JourneyEvent]) -> None:
+        """Run the zone rule and the hysteresis: switch when a challenger has won by the margin for hold_s."""
+        settings = self._settings
+        best_zone, best, current = self._rule(dev.rssi, dev.seen, now - settings.stale_s, dev.zone)
+        if now < dev.settle_until:  # the first decision, still taking in each gateway's first report
+            if best_zone >= 0 and best_zone != dev.zone and best > current:
+                dev.ch_since = dev.since  # it was there from the start
+                self._switch(dev, best_zone, now, events)
+            return
+        if best_zone < 0 or best_zone == dev.zone or best < current + settings.margin_db:
+            dev.ch_zone = -1
+            return
+        if best_zone != dev.ch_zone:
+            dev.ch_zone = best_zone
+            dev.ch_since = now
+        due = dev.ch_since + settings.hold_s
+        if now >= due:
+            self._switch(dev, best_zone, now, events)
+        elif due < dev.due:
+            self._schedule(dev, due)
+
+    def _service(self, dev: _Device, now: float, events: list[JourneyEvent]) -> None:
+        settings = self._settings
+        if now >= dev.heard + self._timeouts[dev.zone]:
+            self._exit(dev, now, events)
+            return
+        if dev.ch_zone >= 0 and now >= dev.ch_since + settings.hold_s:
+            self._decide(dev, now, events)  # still winning with the readings fresh at `now`?
+        if not dev.dwell_done and now >= dev.since + settings.dwell_s:
+            self._emit(events, now, dev, "dwell", self._zone_ids[dev.zone], None, now - dev.since)
+            dev.dwell_done = True
+        self._schedule(dev, self._next_due(dev))
+
+    def _enter(
+        self, device_id: str, g: int, zone: int, rssi: float, tc: float, now: float, events: list[JourneyEvent]
+    ) -> None:
+        self._visits += 1
+        visit = f"{self._visit_prefix}{self._visits}"
+        dev = _Device(device_id, visit, zone, now, len(self._gateway_zones), self._settings.settle_s)
+        dev.rssi[g] = rssi
+        dev.seen[g] = tc
+        dev.heard = tc
+        self._devices[device_id] = dev
+        self._occupancy[zone] += 1
+        self._emit(events, now, dev, "enter", self._zone_ids[zone], None, None)
+        self._schedule(dev, self._next_due(dev))
+
+    def _switch(self, dev: _Device, zone: int, now: float, events: list[JourneyEvent]) -> None:
+        """Move to `zone`, dating the change back to when the challenger started winning."""
+        at = dev.ch_since
+        left = self._zone_ids[dev.zone]
+        if not dev.dwell_done and at >= dev.since + self._settings.dwell_s:
+            self._emit(events, now, dev, "dwell", left, None, at - dev.since)
+        self._emit(events, now, dev, "zone", self._zone_ids[zone], left, max(0.0, at - dev.since))
+        self._occupancy[dev.zone] -= 1
+        self._occupancy[zone] += 1
+        dev.zone = zone
+        dev.since = at
+        dev.dwell_done = False
+        dev.ch_zone = -1
+        self._schedule(dev, self._next_due(dev))
+
+    def _exit(self, dev: _Device, now: float, events: list[JourneyEvent]) -> None:
+        stay = max(0.0, dev.heard - dev.since)
+        left = self._zone_ids[dev.zone]
+        if not dev.dwell_done and stay >= self._settings.dwell_s:
+            self._emit(events, now, dev, "dwell", left, None, stay)
+        self._emit(events, now, dev, "exit", None, left, stay)
+        self._occupancy[dev.zone] -= 1
+        del self._devices[dev.id]
+
+    def _next_due(self, dev: _Device) -> float:
+        settings = self._settings
+        due = dev.heard + self._timeouts[dev.zone]
+        if not dev.dwell_done and dev.since + settings.dwell_s < due:
+            due = dev.since + settings.dwell_s
+        if dev.ch_zone >= 0 and dev.ch_since + settings.hold_s < due:
+            due = dev.ch_since + settings.hold_s
+        return due
+
+    def _schedule(self, dev: _Device, due: float) -> None:
+        """Make sure `tick` looks at the device by `due` (one heap entry per earliest deadline; later ones
+        are checked when that entry comes up, and entries that lost their meaning are skipped)."""
+        if due < dev.due:
+            dev.due = due
+            heapq.heappush(self._heap, (due, next(self._counter), dev))
+
+    @staticmethod
+    def _emit(
+        events: list[JourneyEvent],
+        now: float,
+        dev: _Device,
+        kind: EventKind,
+        zone: str | None,
+        prev: str | None,
+        dwell_s: float | None,
+    ) -> None:
+        events.append(JourneyEvent(now, dev.id, dev.visit, kind, zone, prev, dwell_s))

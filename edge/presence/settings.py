@@ -1,0 +1,90 @@
+"""`PresenceSettings`: how the hub turns gateway readings into zones and visits, frozen and validated.
+
+Every duration is in seconds of hub time and every level in dB, with the unit in the name. The defaults, and
+why each was chosen, are in ``docs/presence.md``; the simulator's ground truth is what tunes them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import Final, Literal, get_args
+
+ZoneRule = Literal["best-gateway", "zone-max", "zone-mean-top2"]
+ZONE_RULES: Final[tuple[ZoneRule, ...]] = get_args(ZoneRule)
+
+MAX_DURATION_S: Final = 86_400.0
+"""No setting needs more than a day; a bigger value is a unit mistake (milliseconds for seconds)."""
+
+
+def _number(name: str, value: object) -> float:
+    """`value` as a finite float, or a `ValueError` naming the field. Booleans are not numbers here."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{name}: must be a number, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{name}: must be a finite number, got {value!r}")
+    return number
+
+
+def _duration(name: str, value: object, *, allow_zero: bool = False) -> None:
+    number = _number(name, value)
+    low_ok = number >= 0.0 if allow_zero else number > 0.0
+    if not low_ok or number > MAX_DURATION_S:
+        low = "at least 0" if allow_zero else "greater than 0"
+        raise ValueError(f"{name}: must be {low} and at most {MAX_DURATION_S:g} s, got {value!r}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PresenceSettings:
+    """The presence engine's tuning. Construction validates; a bad value raises `ValueError` whose message
+    starts with the field name (``"hold_s: must be ..."``)."""
+
+    stale_s: float = 3.0
+    """A gateway's reading older than this (on the gateway's skew-corrected clock) no longer counts for the
+    zone decision, and a whole batch that arrives older than this is ignored (counted ``stale``)."""
+    margin_db: float = 3.0
+    """Hysteresis: a challenger zone must score at least this much above the current zone..."""
+    hold_s: float = 3.0
+    """...continuously for this long before the device switches to it (0 switches at once)."""
+    settle_s: float = 1.0
+    """The first decision stays open this long after a device enters: the zone follows the best reading
+    without hysteresis while each gateway's first report comes in (gateways publish once per report interval,
+    each at its own phase), so the visit does not start stuck in the zone of whichever gateway spoke first."""
+    exit_timeout_s: float = 8.0
+    """A device unheard by every gateway for this long has left: its visit ends with an ``exit`` event."""
+    entrance_exit_s: float = 4.0
+    """The shorter timeout when the device's zone is an entrance: last seen at the doors, it has gone out."""
+    dwell_s: float = 20.0
+    """A stay this long in one zone emits one ``dwell`` event (once per stay)."""
+    max_skew_s: float = 300.0
+    """The largest gateway clock offset the engine corrects. Beyond it the gateway's batches are ignored
+    (counted ``stale``) and it is listed by `PresenceEngine.skewed_gateways` for the hub's clock alert."""
+    rule: ZoneRule = "best-gateway"
+    """How readings become a zone score: ``"best-gateway"``, ``"zone-max"`` or ``"zone-mean-top2"``."""
+    apply_layout_offsets: bool = True
+    """Add each gateway's `rssi_offset` from the store layout to its readings. Turn it off when the gateways
+    already apply the same offsets themselves (``gw/{gw}/config``), so the calibration is not counted twice."""
+
+    def __post_init__(self) -> None:
+        for name in ("stale_s", "exit_timeout_s", "entrance_exit_s", "dwell_s", "max_skew_s"):
+            _duration(name, getattr(self, name))
+        _duration("hold_s", self.hold_s, allow_zero=True)
+        _duration("settle_s", self.settle_s, allow_zero=True)
+        margin = _number("margin_db", self.margin_db)
+        if not 0.0 <= margin <= 60.0:
+            raise ValueError(f"margin_db: must be between 0 and 60 dB, got {self.margin_db!r}")
+        if self.entrance_exit_s > self.exit_timeout_s:
+            raise ValueError(
+                f"entrance_exit_s: must not exceed exit_timeout_s ({self.exit_timeout_s!r}), "
+                f"got {self.entrance_exit_s!r}"
+            )
+        if self.rule not in ZONE_RULES:
+            raise ValueError(f"rule: must be one of {', '.join(ZONE_RULES)}, got {self.rule!r}")
+        if not isinstance(self.apply_layout_offsets, bool):
+            raise ValueError(f"apply_layout_offsets: must be true or false, got {self.apply_layout_offsets!r}")
+        # Store plain floats (an int 3 from TOML becomes 3.0), so the hot path never mixes types.
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if isinstance(value, int) and not isinstance(value, bool):
+                object.__setattr__(self, field.name, float(value))
