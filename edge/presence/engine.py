@@ -17,6 +17,7 @@ from typing import Final
 
 from edge.presence.events import EventKind, JourneyEvent, PresenceStats
 from edge.presence.gateways import GatewayTrack
+from edge.presence.model import ZoneModel, make_model_rule
 from edge.presence.rules import NEG_INF, make_rule
 from edge.presence.settings import PresenceSettings
 from edge.store import StoreLayout, ZoneKind
@@ -72,6 +73,7 @@ class PresenceEngine:
         "_gateway_zones",
         "_gateways",
         "_heap",
+        "_margin",
         "_occupancy",
         "_rule",
         "_settings",
@@ -96,7 +98,12 @@ class PresenceEngine:
             for i, g in enumerate(layout.gateways)
         }
         self._gateway_zones = [zone_index[g.zone_id] for g in layout.gateways]
-        self._rule = make_rule(settings.rule, self._gateway_zones, len(self._zone_ids))
+        if settings.rule == "model":
+            self._rule = make_model_rule(ZoneModel(layout, settings.radio, self._zone_ids))
+            self._margin = settings.model_margin
+        else:
+            self._rule = make_rule(settings.rule, self._gateway_zones, len(self._zone_ids))
+            self._margin = settings.margin_db
         self._devices: dict[str, _Device] = {}
         self._occupancy = [0] * len(self._zone_ids)
         self._heap: list[tuple[float, int, _Device]] = []
@@ -164,8 +171,12 @@ class PresenceEngine:
         timeouts = self._timeouts
         decide = self._decide
         n = 0
+        floor = self._settings.min_rssi_dbm - offset
         for device_id, rssi in items:
             n += 1
+            if rssi < floor:
+                stats.weak += 1
+                continue
             dev = devices.get(device_id)
             if dev is not None and now >= dev.heard + timeouts[dev.zone]:
                 self._exit(dev, now, events)  # the visit ran out before a tick noticed
@@ -206,7 +217,7 @@ class PresenceEngine:
                 dev.ch_since = dev.since  # it was there from the start
                 self._switch(dev, best_zone, now, events)
             return
-        if best_zone < 0 or best_zone == dev.zone or best < current + settings.margin_db:
+        if best_zone < 0 or best_zone == dev.zone or best < current + self._margin:
             dev.ch_zone = -1
             return
         if best_zone != dev.ch_zone:

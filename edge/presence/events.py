@@ -62,6 +62,8 @@ class PresenceStats:
     """Sequence numbers skipped over (batches lost, or dropped by the gateway's spool)."""
     items: int = 0
     """Sighting items applied (from accepted batches only)."""
+    weak: int = 0
+    """Sighting items below `min_rssi_dbm` after calibration: ignored."""
     unknown_gateway: int = 0
     """Batches from a gateway that is not in the store layout."""
     resets: int = 0

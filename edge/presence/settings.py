@@ -7,10 +7,12 @@ why each was chosen, are in ``docs/presence.md``; the simulator's ground truth i
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Final, Literal, get_args
 
-ZoneRule = Literal["best-gateway", "zone-max", "zone-mean-top2"]
+from edge.presence.model import RadioModel
+
+ZoneRule = Literal["best-gateway", "zone-max", "zone-mean-top2", "model"]
 ZONE_RULES: Final[tuple[ZoneRule, ...]] = get_args(ZoneRule)
 
 MAX_DURATION_S: Final = 86_400.0
@@ -60,8 +62,18 @@ class PresenceSettings:
     max_skew_s: float = 300.0
     """The largest gateway clock offset the engine corrects. Beyond it the gateway's batches are ignored
     (counted ``stale``) and it is listed by `PresenceEngine.skewed_gateways` for the hub's clock alert."""
+    min_rssi_dbm: float = -127.0
+    """Readings (after calibration) weaker than this are ignored: they neither start a visit, keep one alive,
+    nor vote for a zone. A gateway by the doors hears people on the pavement through the shop front; a floor
+    keeps passers-by out of the visits, and ends a visit when its shopper walks off down the street."""
     rule: ZoneRule = "best-gateway"
-    """How readings become a zone score: ``"best-gateway"``, ``"zone-max"`` or ``"zone-mean-top2"``."""
+    """How readings become a zone score: ``"best-gateway"``, ``"zone-max"``, ``"zone-mean-top2"`` or
+    ``"model"`` (every gateway's reading against a propagation model of the layout: `edge.presence.model`)."""
+    model_margin: float = 3.0
+    """Hysteresis for the ``model`` rule, in log-likelihood units (its scores are not decibels): a challenger
+    zone must be e^margin times likelier than the current one for `hold_s`."""
+    radio: RadioModel = field(default_factory=RadioModel)
+    """The ``model`` rule's propagation model (generic indoor values; see docs/accuracy.md)."""
     apply_layout_offsets: bool = True
     """Add each gateway's `rssi_offset` from the store layout to its readings. Turn it off when the gateways
     already apply the same offsets themselves (``gw/{gw}/config``), so the calibration is not counted twice."""
@@ -71,6 +83,11 @@ class PresenceSettings:
             _duration(name, getattr(self, name))
         _duration("hold_s", self.hold_s, allow_zero=True)
         _duration("settle_s", self.settle_s, allow_zero=True)
+        floor = _number("min_rssi_dbm", self.min_rssi_dbm)
+        if not -127.0 <= floor <= 0.0:
+            raise ValueError(f"min_rssi_dbm: must be between -127 and 0 dBm, got {self.min_rssi_dbm!r}")
+        if not 0.0 <= _number("model_margin", self.model_margin) <= 1000.0:
+            raise ValueError(f"model_margin: must be between 0 and 1000, got {self.model_margin!r}")
         margin = _number("margin_db", self.margin_db)
         if not 0.0 <= margin <= 60.0:
             raise ValueError(f"margin_db: must be between 0 and 60 dB, got {self.margin_db!r}")
@@ -84,7 +101,7 @@ class PresenceSettings:
         if not isinstance(self.apply_layout_offsets, bool):
             raise ValueError(f"apply_layout_offsets: must be true or false, got {self.apply_layout_offsets!r}")
         # Store plain floats (an int 3 from TOML becomes 3.0), so the hot path never mixes types.
-        for field in fields(self):
-            value = getattr(self, field.name)
+        for f in fields(self):
+            value = getattr(self, f.name)
             if isinstance(value, int) and not isinstance(value, bool):
-                object.__setattr__(self, field.name, float(value))
+                object.__setattr__(self, f.name, float(value))

@@ -1,0 +1,190 @@
+"""The ``model`` zone rule: where in the store are this device's readings most likely to come from?
+
+Best-gateway rules place a shopper in the zone of the loudest gateway. That fails wherever the layout's zones
+and the gateways' "nearest" regions disagree: at the front of a 16 m aisle a shopper is nearer the checkout's
+gateway than the aisle's own, in the middle of the aisle. This rule uses every gateway's reading at once.
+
+For a grid of points over the floor it predicts each gateway's RSSI with the log-distance model plus a loss per
+shelf line crossed (an aisle has gondola shelving along both long sides, as in ``docs/store-layout.md``). For a
+device with fresh readings o_g from gateways H, the unknown transmit power is fitted per point (the mean of
+o_g − E[p, g] over H), and the point's cost is the sum of squared residuals. A zone's score is the
+log-likelihood of its best point, −cost / (2σ²). Hysteresis then compares log-likelihoods
+(`PresenceSettings.model_margin`), since decibels no longer apply.
+
+The model's parameters are generic indoor values, not the simulator's: ``docs/accuracy.md`` measures how much a
+mismatch costs. numpy keeps one decision at a few tens of microseconds; the rule recomputes a device's scores
+at most every `recompute_s`, so ingesting a sighting stays cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from edge.store import StoreLayout, ZoneKind
+
+RuleFn = Callable[[list[float], list[float], float, int], tuple[int, float, float]]
+
+NEG_INF: Final = float("-inf")
+MIN_GATEWAYS: Final = 3
+EPS: Final = 1e-6
+
+
+@dataclass(frozen=True, slots=True)
+class RadioModel:
+    """The hub's generic propagation model for the ``model`` rule."""
+
+    path_loss_exponent: float = 2.0
+    shelf_loss_db: float = 3.0
+    gateway_height_m: float = 1.5  # above a phone in a hand or pocket: ceiling-high gateways are ~1.5-2 m above
+    body_loss_db: float = 6.0  # the shopper's own body between phone and gateway; fitted per decision
+    headings: int = 8  # candidate facing directions for the body-loss fit (1 = no fit)
+    sigma_db: float = 4.0
+    use_above_dbm: float = -80.0  # weaker readings are mostly the noise peaks that cleared the receiver's floor
+    grid_m: float = 0.5
+    recompute_s: float = 0.5
+
+
+def shelf_segments(layout: StoreLayout) -> list[tuple[float, float, float, float]]:
+    """Shelf lines (x0, y0, x1, y1): the long sides of every aisle that are not outer walls, deduplicated."""
+    seen: set[tuple[float, float, float, float]] = set()
+    for zone in layout.zones_of_kind(ZoneKind.AISLE):
+        r = zone.rect
+        if r.height >= r.width:
+            sides = [(r.x0, r.y0, r.x0, r.y1), (r.x1, r.y0, r.x1, r.y1)]
+            outer = [abs(s[0]) < EPS or abs(s[0] - layout.width) < EPS for s in sides]
+        else:
+            sides = [(r.x0, r.y0, r.x1, r.y0), (r.x0, r.y1, r.x1, r.y1)]
+            outer = [abs(s[1]) < EPS or abs(s[1] - layout.depth) < EPS for s in sides]
+        for side, is_outer in zip(sides, outer, strict=True):
+            if not is_outer:
+                seen.add(tuple(round(v, 6) for v in side))  # type: ignore[arg-type]
+    return sorted(seen)
+
+
+Coord = float | npt.NDArray[np.float64]
+
+
+def _orient(ax: Coord, ay: Coord, bx: Coord, by: Coord, cx: Coord, cy: Coord) -> npt.NDArray[np.float64]:
+    """The sign of the turn a → b → c, vectorised: segment intersection by orientation tests."""
+    return np.asarray((bx - ax) * (cy - ay) - (by - ay) * (cx - ax), dtype=np.float64)
+
+
+def _crossings(
+    px: npt.NDArray[np.float64],
+    py: npt.NDArray[np.float64],
+    gx: float,
+    gy: float,
+    shelves: Sequence[tuple[float, float, float, float]],
+) -> npt.NDArray[np.float64]:
+    """How many shelf segments the straight line from each point to the gateway crosses."""
+    count = np.zeros_like(px)
+    for x0, y0, x1, y1 in shelves:
+        d1 = _orient(x0, y0, x1, y1, px, py)
+        d2 = _orient(x0, y0, x1, y1, gx, gy)
+        d3 = _orient(px, py, gx, gy, x0, y0)
+        d4 = _orient(px, py, gx, gy, x1, y1)
+        count += ((d1 * d2) < 0) & ((d3 * d4) < 0)
+    return count
+
+
+class ZoneModel:
+    """Predicted readings on a grid over the floor, and the per-zone scores of a set of readings."""
+
+    def __init__(self, layout: StoreLayout, model: RadioModel, zone_ids: Sequence[str]) -> None:
+        self.model = model
+        step = model.grid_m
+        xs = np.arange(step / 2, layout.width, step)
+        ys = np.arange(step / 2, layout.depth, step)
+        gx, gy = np.meshgrid(xs, ys)
+        px, py = gx.ravel(), gy.ravel()
+        zone_index = {z: i for i, z in enumerate(zone_ids)}
+        self.gateway_zones = [zone_index[g.zone_id] for g in layout.gateways]
+        zones = np.array(
+            [
+                zone_index[z.id] if (z := layout.zone_at(float(x), float(y))) is not None else -1
+                for x, y in zip(px, py, strict=True)
+            ]
+        )
+        keep = zones >= 0
+        px, py, zones = px[keep], py[keep], zones[keep]
+        order = np.argsort(zones, kind="stable")  # points grouped by zone, for a per-zone max with reduceat
+        px, py, zones = px[order], py[order], zones[order]
+        self._points_x, self._points_y = px, py
+        self.zone_count = len(zone_ids)
+        self._starts = np.searchsorted(zones, np.arange(self.zone_count))
+        self._present = np.isin(np.arange(self.zone_count), zones)
+        shelves = shelf_segments(layout)
+        columns = []
+        angles = []
+        for g in layout.gateways:
+            d = np.sqrt((px - g.x) ** 2 + (py - g.y) ** 2 + model.gateway_height_m**2)
+            loss = 10.0 * model.path_loss_exponent * np.log10(np.maximum(d, 0.1))
+            columns.append(-loss - model.shelf_loss_db * _crossings(px, py, g.x, g.y, shelves))
+            angles.append(np.arctan2(g.y - py, g.x - px))
+        base = np.stack(columns, axis=1)  # points x gateways: RSSI for a 0 dBm-at-1-m transmitter
+        towards = np.stack(angles, axis=1)
+        # One prediction per candidate facing: the body costs most for gateways behind the shopper.
+        headings = np.linspace(-np.pi, np.pi, max(model.headings, 1), endpoint=False)
+        body = (
+            [model.body_loss_db * 0.5 * (1.0 - np.cos(towards - h)) for h in headings] if model.headings > 1 else [0.0]
+        )
+        self.expected = np.stack([base - b for b in body], axis=0)  # headings x points x gateways
+        self._scale = 1.0 / (2.0 * model.sigma_db**2)
+
+    def scores(self, heard: Sequence[int], readings: Sequence[float]) -> list[float]:
+        """Per zone, the log-likelihood of its best point given `readings` from gateways `heard`.
+
+        With fewer than `MIN_GATEWAYS` readings the transmit power cannot be told from the distance, so the
+        scores fall back to the best-gateway rule's (each zone scores its loudest gateway's reading).
+        """
+        if len(heard) < MIN_GATEWAYS:
+            fallback = [NEG_INF] * self.zone_count
+            for g, r in zip(heard, readings, strict=True):
+                z = self.gateway_zones[g]
+                if r > fallback[z]:
+                    fallback[z] = r
+            return fallback
+        e = self.expected[:, :, heard]
+        d = np.asarray(readings, dtype=np.float64) - e
+        d -= d.mean(axis=2, keepdims=True)  # the transmit power that fits each point best
+        cost = np.einsum("kij,kij->ki", d, d).min(axis=0) * -self._scale  # and the facing that fits best
+        best = np.full(self.zone_count, NEG_INF)
+        present = self._present
+        best[present] = np.maximum.reduceat(cost, self._starts[present])
+        return [float(v) for v in best]
+
+
+def make_model_rule(model: ZoneModel) -> RuleFn:
+    """A rule function (see `edge.presence.rules`) that scores zones with `model`, at most every recompute_s
+    per device. Cached scores are kept with the device's own readings list, so a reused id cannot mix devices."""
+    recompute = model.model.recompute_s
+    cache: dict[int, tuple[list[float], float, list[float]]] = {}
+
+    def model_rule(rssi: list[float], seen: list[float], horizon: float, current: int) -> tuple[int, float, float]:
+        key = id(rssi)
+        hit = cache.get(key)
+        if hit is None or hit[0] is not rssi or horizon - hit[1] >= recompute or hit[1] > horizon:
+            floor = model.model.use_above_dbm
+            heard = [g for g, s in enumerate(seen) if s >= horizon and rssi[g] >= floor]
+            scores = model.scores(heard, [rssi[g] for g in heard])
+            if len(cache) > 10_000:  # devices come and go: drop entries not refreshed for a minute
+                for k in [k for k, v in cache.items() if horizon - v[1] > 60.0]:
+                    del cache[k]
+            cache[key] = (rssi, horizon, scores)
+        else:
+            scores = hit[2]
+        best_zone = -1
+        best = NEG_INF
+        for z, v in enumerate(scores):
+            if v > best:
+                best, best_zone = v, z
+        if best == NEG_INF:
+            best_zone = -1
+        return best_zone, best, scores[current] if current >= 0 else NEG_INF
+
+    return model_rule

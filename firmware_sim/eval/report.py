@@ -1,0 +1,183 @@
+"""The evaluation's outputs: a table for people, JSON for scripts, PNG plots for the docs."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any, Final
+
+from rich.console import Console
+from rich.table import Table
+
+from firmware_sim.eval.harness import EvalResult
+from firmware_sim.eval.metrics import percentile
+
+# ESPresense-companion's published accuracy (wrong room share) for its two harness scenarios.
+BASELINES: Final = {"espresense-walk": 0.066, "espresense-boundary": 0.223}
+TARGETS: Final = {
+    "espresense-walk": {"wrong_max": 0.03},
+    "espresense-boundary": {"wrong_max": 0.10},
+    "store-busy": {"accuracy_min": 0.95, "entry_p95_max": 2.0, "switch_p95_max": 4.0, "exit_p95_max": 15.0},
+}
+
+
+def summary(result: EvalResult) -> dict[str, Any]:
+    s = result.scores
+
+    def lat(values: list[float]) -> dict[str, float | None]:
+        return {"p50": percentile(values, 0.5), "p95": percentile(values, 0.95), "n": len(values)}
+
+    return {
+        "scenario": result.scenario,
+        "seed": result.seed,
+        "noise_db": result.noise_db,
+        "filter": result.settings.filter.kind,
+        "rule": result.settings.presence.rule,
+        "zone_accuracy": s.accuracy,
+        "wrong_zone": s.wrong_share,
+        "undecided": s.undecided / s.samples if s.samples else math.nan,
+        "samples": s.samples,
+        "entry_s": lat(s.entry_s),
+        "switch_s": lat(s.switch_s),
+        "exit_s": lat(s.exit_s),
+        "missed": {"entries": s.missed_entries, "switches": s.missed_switches, "exits": s.missed_exits},
+        "visits": s.visits,
+        "false_visits": s.false_visits,
+        "adverts": result.adverts,
+        "batches": result.batches,
+        "items": result.items,
+        "unresolved_items": result.unresolved_items,
+        "baseline_wrong_zone": BASELINES.get(result.scenario),
+        "wall_s": result.wall_s,
+    }
+
+
+def _fmt(value: float | None, unit: str = "", pct: bool = False) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value:.1%}" if pct else f"{value:.2f}{unit}"
+
+
+def print_table(results: list[EvalResult], console: Console | None = None) -> None:
+    console = console or Console()
+    table = Table(title="Presence against ground truth")
+    for col in ["scenario", "filter / rule", "zone accuracy", "wrong zone", "published baseline", "entry p50/p95",
+                "switch p50/p95", "exit p50/p95", "false visits"]:  # fmt: skip
+        table.add_column(col, justify="right" if col != "scenario" else "left")
+    for r in results:
+        d = summary(r)
+        base = d["baseline_wrong_zone"]
+        table.add_row(
+            f"{r.scenario} (seed {r.seed}" + (f", σ {r.noise_db:g} dB)" if r.noise_db is not None else ")"),
+            f"{d['filter']} / {d['rule']}",
+            _fmt(d["zone_accuracy"], pct=True),
+            _fmt(d["wrong_zone"], pct=True),
+            _fmt(base, pct=True) if base is not None else "—",
+            f"{_fmt(d['entry_s']['p50'], ' s')} / {_fmt(d['entry_s']['p95'], ' s')}",
+            f"{_fmt(d['switch_s']['p50'], ' s')} / {_fmt(d['switch_s']['p95'], ' s')}",
+            f"{_fmt(d['exit_s']['p50'], ' s')} / {_fmt(d['exit_s']['p95'], ' s')}",
+            f"{d['false_visits']} of {d['visits']}",
+        )
+    console.print(table)
+
+
+def write_json(results: list[EvalResult], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = [summary(r) for r in results]
+    path.write_text(json.dumps(data if len(data) > 1 else data[0], indent=2, default=str), encoding="utf-8")
+
+
+def plot_map(result: EvalResult, path: Path, devices: int = 4) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    layout = result.layout
+    fig, ax = plt.subplots(figsize=(10, 10 * layout.depth / layout.width + 0.8))
+    for zone in layout.zones:
+        r = zone.rect
+        ax.add_patch(Rectangle((r.x0, r.y0), r.width, r.height, fill=False, lw=0.8, color="0.5"))
+        ax.text(*r.center, zone.label_for("en").split("—")[-1].strip(), ha="center", va="center", fontsize=7,
+                color="0.4")  # fmt: skip
+    for g in layout.gateways:
+        ax.plot(g.x, g.y, marker="^", color="black", ms=6)
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    chosen = sorted(result.truth, key=lambda d: -len(result.truth[d]))[:devices]
+    for i, device in enumerate(chosen):
+        c = colours[i % len(colours)]
+        pts = result.truth[device]
+        xs = [x if z is not None else math.nan for _t, x, _y, z in pts]
+        ys = [y if z is not None else math.nan for _t, _x, y, z in pts]
+        ax.plot(xs, ys, color=c, lw=1.0, alpha=0.8, label=f"{device} truth")
+        timeline = result.decided.get(device)
+        if timeline is not None:
+            dx, dy = [], []
+            for t, _x, _y, _z in pts[::10]:
+                zone_id = timeline.at(t)
+                if zone_id is not None:
+                    cx, cy = layout.zone(zone_id).rect.center
+                    dx.append(cx + (i - devices / 2) * 0.15)
+                    dy.append(cy + (i - devices / 2) * 0.15)
+            ax.scatter(dx, dy, color=c, s=10, marker="s", alpha=0.35, label=f"{device} decided zone")
+    ax.set_xlim(0, layout.width)
+    ax.set_ylim(0, layout.depth)
+    ax.set_aspect("equal")
+    ax.set_title(f"{result.scenario}: true paths (lines) and decided zones (squares)")
+    ax.legend(fontsize=6, loc="upper right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_confusion(result: EvalResult, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    layout = result.layout
+    zones = [z.id for z in layout.zones]
+    cols = [*zones, "-"]
+    matrix = [[result.scores.confusion.get((t, d), 0) for d in cols] for t in zones]
+    shares = [[v / max(sum(row), 1) for v in row] for row in matrix]
+    fig, ax = plt.subplots(figsize=(1 + 0.55 * len(cols), 1 + 0.5 * len(zones)))
+    ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    ax.set_xticks(range(len(cols)), cols, rotation=60, ha="right", fontsize=7)
+    ax.set_yticks(range(len(zones)), zones, fontsize=7)
+    ax.set_xlabel("decided zone ('-' = no visit yet)")
+    ax.set_ylabel("true zone")
+    for i, row in enumerate(shares):
+        for j, v in enumerate(row):
+            if v >= 0.005:
+                ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=6, color="white" if v > 0.5 else "black")
+    ax.set_title(f"{result.scenario}: zone confusion (share of each true zone's time)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_noise(points: list[tuple[float, float, float]], scenario: str, path: Path) -> None:
+    """points: (sigma dB, zone accuracy, wrong-zone share)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    xs = [p[0] for p in points]
+    ax.plot(xs, [p[1] for p in points], marker="o", label="zone accuracy")
+    ax.plot(xs, [p[2] for p in points], marker="s", label="wrong zone")
+    if scenario in BASELINES:
+        ax.axhline(BASELINES[scenario], color="grey", ls="--", lw=0.8, label="ESPresense published wrong room")
+    ax.set_xlabel("shadowing σ (dB)")
+    ax.set_ylabel("share of time")
+    ax.set_ylim(0, 1)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    ax.set_title(f"{scenario}: accuracy against noise")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

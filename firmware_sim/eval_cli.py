@@ -1,0 +1,60 @@
+"""`corsia eval --scenario NAME`: zone accuracy and latency of the presence pipeline against ground truth."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+SCENARIOS = ("espresense-walk", "espresense-boundary", "store-busy", "store-small")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scenario", required=True, choices=SCENARIOS, help="the world to simulate")
+    parser.add_argument("--seed", type=int, default=1, help="the world's random seed (default: %(default)s)")
+    parser.add_argument("--noise-db", type=float, default=None, help="shadowing σ in dB (default: the scenario's)")
+    parser.add_argument("--filter", choices=("kalman", "ewma", "window"), default=None,
+                        help="the gateways' RSSI filter (default: the gateway's default)")  # fmt: skip
+    parser.add_argument("--rule", choices=("best-gateway", "zone-max", "zone-mean-top2"), default=None,
+                        help="the hub's zone rule (default: the presence engine's default)")  # fmt: skip
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--plots", metavar="DIR", help="write PNG plots: map, confusion matrix, accuracy vs noise")
+    parser.add_argument("--noise-sweep", default="1,2,2.5,3,4,5,6",
+                        help="σ values for the accuracy-vs-noise plot (with --plots)")  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from edge.presence import PresenceSettings
+    from firmware_sim.eval.harness import EvalSettings
+    from firmware_sim.eval.harness import run as run_eval
+    from firmware_sim.eval.report import plot_confusion, plot_map, plot_noise, print_table, write_json
+    from firmware_sim.world import build_scenario
+    from gateway.filters import FilterSettings
+
+    settings = EvalSettings()
+    if args.filter:
+        settings = replace(settings, filter=FilterSettings(kind=args.filter))
+    if args.rule:
+        settings = replace(settings, presence=replace(PresenceSettings(), rule=args.rule))
+
+    def one(noise: float | None):  # type: ignore[no-untyped-def]
+        scenario = build_scenario(args.scenario, seed=args.seed, noise_db=noise)
+        return run_eval(scenario, settings, name=args.scenario, seed=args.seed, noise_db=noise)
+
+    result = one(args.noise_db)
+    print_table([result])
+    if args.json:
+        write_json([result], Path(args.json))
+    if args.plots:
+        folder = Path(args.plots)
+        folder.mkdir(parents=True, exist_ok=True)
+        plot_map(result, folder / f"{args.scenario}-map.png")
+        plot_confusion(result, folder / f"{args.scenario}-confusion.png")
+        points = []
+        for sigma in [float(s) for s in args.noise_sweep.split(",") if s.strip()]:
+            r = one(sigma)
+            points.append((sigma, r.scores.accuracy, r.scores.wrong_share))
+        plot_noise(points, args.scenario, folder / f"{args.scenario}-noise.png")
+        print(f"plots written to {folder}/")
+    return 0

@@ -1,0 +1,59 @@
+"""The ``model`` zone rule: noiseless readings predicted by its own model are placed in the right zone; too few
+readings fall back to the loudest gateway; the floor setting ignores weak readings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from edge.presence import PresenceEngine, PresenceSettings
+from edge.presence.model import RadioModel, ZoneModel, shelf_segments
+from edge.store import StoreLayout, load_layout
+
+DEMO = Path(__file__).resolve().parents[2] / "examples" / "stores" / "demo.toml"
+
+
+@pytest.fixture(scope="module")
+def layout() -> StoreLayout:
+    return load_layout(DEMO)
+
+
+def test_shelf_lines_are_the_inner_long_sides_of_the_aisles(layout: StoreLayout) -> None:
+    lines = shelf_segments(layout)
+    assert lines
+    assert all(x0 == x1 for x0, _y0, x1, _y1 in lines)  # the demo's aisles run front to back
+    assert all(0.0 < x0 < layout.width for x0, *_ in lines)  # the outer walls are not shelving
+    assert len(lines) == len(set(lines))
+
+
+def test_noiseless_readings_are_placed_in_their_zone(layout: StoreLayout) -> None:
+    zone_ids = [z.id for z in layout.zones]
+    model = ZoneModel(layout, RadioModel(headings=1), zone_ids)
+    index = {z: i for i, z in enumerate(zone_ids)}
+    for zone in layout.zones:
+        for fx, fy in [(0.5, 0.3), (0.5, 0.5), (0.5, 0.7)]:
+            x = zone.rect.x0 + fx * zone.rect.width
+            y = zone.rect.y0 + fy * zone.rect.height
+            point = int(np.argmin((model._points_x - x) ** 2 + (model._points_y - y) ** 2))
+            readings = list(model.expected[0, point, :] - 59.0)  # a -59 dBm-at-1-m phone, every gateway hears it
+            scores = model.scores(list(range(len(layout.gateways))), readings)
+            assert int(np.argmax(scores)) == index[zone.id], (zone.id, x, y)
+
+
+def test_too_few_readings_fall_back_to_the_loudest_gateway(layout: StoreLayout) -> None:
+    zone_ids = [z.id for z in layout.zones]
+    model = ZoneModel(layout, RadioModel(headings=1), zone_ids)
+    g_checkout = next(i for i, g in enumerate(layout.gateways) if g.zone_id == "checkout")
+    g_aisle = next(i for i, g in enumerate(layout.gateways) if g.zone_id == "aisle-1")
+    scores = model.scores([g_checkout, g_aisle], [-80.0, -65.0])
+    assert zone_ids[int(np.argmax(scores))] == "aisle-1"
+
+
+def test_weak_readings_below_the_floor_are_ignored(layout: StoreLayout) -> None:
+    engine = PresenceEngine(layout, PresenceSettings(min_rssi_dbm=-80.0, apply_layout_offsets=False))
+    assert engine.ingest("gw-09", 1, 100.0, [("passer-by", -86.0)], now=100.0) == []
+    events = engine.ingest("gw-09", 2, 101.0, [("shopper", -70.0)], now=101.0)
+    assert [(e.device, e.event) for e in events] == [("shopper", "enter")]
+    assert engine.stats.weak == 1

@@ -1,0 +1,33 @@
+"""`corsia eval` end to end on the ESPresense walk (seconds): the table, the JSON and the plots."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO
+
+
+def test_eval_prints_writes_json_and_plots(tmp_path: Path) -> None:
+    out = tmp_path / "walk.json"
+    plots = tmp_path / "plots"
+    result = subprocess.run(
+        [sys.executable, "-m", "edge.cli", "eval", "--scenario", "espresense-walk", "--seed", "1",
+         "--json", str(out), "--plots", str(plots), "--noise-sweep", "1,4"],
+        cwd=REPO, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Presence against ground truth" in result.stdout
+    figures = json.loads(out.read_text())
+    assert figures["scenario"] == "espresense-walk"
+    assert figures["baseline_wrong_zone"] == 0.066
+    assert 0.0 <= figures["wrong_zone"] <= 0.2  # a broken pipeline would be near a coin toss between two rooms
+    assert figures["zone_accuracy"] >= 0.7
+    assert figures["false_visits"] == 0
+    assert figures["adverts"] > 0
+    assert figures["batches"] > 0
+    for name in ("map", "confusion", "noise"):
+        png = plots / f"espresense-walk-{name}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
