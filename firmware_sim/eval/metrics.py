@@ -6,12 +6,14 @@ hub's decisions (a zone, or no visit, changing only at journey events). From the
 * zone accuracy — the share of in-store truth samples where the decided zone equals the true one;
 * wrong-zone share — the share where a zone was decided and it is not the true one (the ESPresense harness's
   "wrong room"); the rest of the misses are samples with no visit yet (entry latency, or a missed device);
-* entry latency — from the first in-store truth sample to the visit's start;
+* entry latency — from the first in-store truth sample to the visit's start (a visit that starts while the
+  shopper is still on the pavement walking in, up to `early_s` before the door, counts as latency 0 and as an
+  early entry: gateways by the doors hear through the shop front);
 * zone-switch latency — from a true zone change (to a zone then kept for at least `settle_s`) to the moment the
   decision first equals the new zone;
 * exit latency — from leaving the store to the visit's end;
-* false visits — visits that begin while the device is not in the store (a non-member phone cannot have any:
-  it never resolves).
+* false visits — visits that begin while the device is not in the store and does not walk in within `early_s`
+  (a passer-by heard through the shop front; a non-member phone cannot have any: it never resolves).
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ class Scores:
     entry_s: list[float] = field(default_factory=list)
     switch_s: list[float] = field(default_factory=list)
     exit_s: list[float] = field(default_factory=list)
+    early_entries: int = 0
     missed_entries: int = 0
     missed_switches: int = 0
     missed_exits: int = 0
@@ -95,6 +98,7 @@ def score_device(
     *,
     settle_s: float = 5.0,
     horizon_s: float = 60.0,
+    early_s: float = 15.0,
 ) -> None:
     """Add one device's comparison to `scores`. `truth` is (t, zone or None when out of the store), in time order."""
     for t, zone in truth:
@@ -126,15 +130,17 @@ def score_device(
     starts = sorted(visit_starts)
     scores.visits += len(starts)
     for s in starts:
-        if not any(a - 1.0 <= s <= b + 1.0 for a, b in stays):
+        if not any(a - early_s <= s <= b + 1.0 for a, b in stays):
             scores.false_visits += 1
 
     for a, b in stays:
-        entered = next((s for s in starts if a - 1.0 <= s < min(b, a + horizon_s)), None)
+        entered = next((s for s in starts if a - early_s <= s < min(b, a + horizon_s)), None)
         if entered is None:
             scores.missed_entries += 1
         else:
             scores.entry_s.append(max(0.0, entered - a))
+            if entered < a:
+                scores.early_entries += 1
         if b != math.inf:
             left = decided.first_time(None, b, b + horizon_s)
             if left is None:

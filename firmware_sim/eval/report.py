@@ -42,6 +42,7 @@ def summary(result: EvalResult) -> dict[str, Any]:
         "switch_s": lat(s.switch_s),
         "exit_s": lat(s.exit_s),
         "missed": {"entries": s.missed_entries, "switches": s.missed_switches, "exits": s.missed_exits},
+        "early_entries": s.early_entries,
         "visits": s.visits,
         "false_visits": s.false_visits,
         "adverts": result.adverts,

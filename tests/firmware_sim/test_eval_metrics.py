@@ -76,6 +76,15 @@ def test_a_visit_while_out_of_the_store_is_false() -> None:
     assert scores.visits == 2
 
 
+def test_a_visit_starting_on_the_pavement_just_before_the_door_is_an_early_entry() -> None:
+    scores = Scores()
+    tr = truth([(0, 50, None), (50, 80, "entrance"), (80, 200, None)])
+    score_device(tr, timeline([(42.0, "entrance"), (85.0, None)]), [42.0], scores)
+    assert scores.false_visits == 0
+    assert scores.entry_s == [0.0]
+    assert scores.early_entries == 1
+
+
 def test_missed_events_are_counted() -> None:
     scores = Scores()
     tr = truth([(0, 10, None), (10, 30, "aisle-1"), (30, 200, None)])
