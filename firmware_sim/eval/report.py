@@ -61,7 +61,8 @@ def _fmt(value: float | None, unit: str = "", pct: bool = False) -> str:
 
 
 def print_table(results: list[EvalResult], console: Console | None = None) -> None:
-    console = console or Console()
+    # A table of nine columns needs room: do not squeeze it into 80 columns when writing to a file or a pipe.
+    console = console or Console(width=None if Console().is_terminal else 150)
     table = Table(title="Presence against ground truth")
     for col in ["scenario", "filter / rule", "zone accuracy", "wrong zone", "published baseline", "entry p50/p95",
                 "switch p50/p95", "exit p50/p95", "false visits"]:  # fmt: skip
