@@ -23,11 +23,28 @@ def test_eval_prints_writes_json_and_plots(tmp_path: Path) -> None:
     figures = json.loads(out.read_text())
     assert figures["scenario"] == "espresense-walk"
     assert figures["baseline_wrong_zone"] == 0.066
-    assert 0.0 <= figures["wrong_zone"] <= 0.2  # a broken pipeline would be near a coin toss between two rooms
-    assert figures["zone_accuracy"] >= 0.7
+    # Seed 1 is deterministic: 2.7 % wrong room measured (ESPresense's published baseline: 6.6 %).
+    assert figures["wrong_zone"] <= 0.04
+    assert figures["zone_accuracy"] >= 0.93
     assert figures["false_visits"] == 0
     assert figures["adverts"] > 0
     assert figures["batches"] > 0
     for name in ("map", "confusion", "noise"):
         png = plots / f"espresense-walk-{name}.png"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_store_small_detects_every_entry_and_no_stranger_becomes_a_visit(tmp_path: Path) -> None:
+    out = tmp_path / "small.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "edge.cli", "eval", "--scenario", "store-small", "--json", str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    figures = json.loads(out.read_text())
+    assert figures["missed"]["entries"] == 0
+    assert figures["entry_s"]["p95"] <= 2.0
+    assert figures["unresolved_items"] > 0  # strangers' phones were heard...
+    assert figures["false_visits"] <= 1  # ...and became no visit (the one allowed: a member walking past the window)
+    assert figures["exit_s"]["n"] >= 4
+    assert figures["zone_accuracy"] >= 0.6  # measured 67.7 %: see docs/accuracy.md for why, and the targets
