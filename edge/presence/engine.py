@@ -37,6 +37,7 @@ class _Device:
         "dwell_done",
         "heard",
         "id",
+        "leaving",
         "rssi",
         "seen",
         "settle_until",
@@ -56,6 +57,7 @@ class _Device:
         self.ch_zone = -1  # the challenger zone (-1: none) and when it started winning by the margin
         self.ch_since = 0.0
         self.due = INF  # the earliest deadline this device has in the engine's heap
+        self.leaving = INF  # when its readings at the doors fell below door_exit_dbm (INF: not leaving)
         self.rssi = [NEG_INF] * gateways
         self.seen = [NEG_INF] * gateways
 
@@ -70,6 +72,7 @@ class PresenceEngine:
     __slots__ = (
         "_counter",
         "_devices",
+        "_entrance",
         "_gateway_zones",
         "_gateways",
         "_heap",
@@ -93,6 +96,7 @@ class PresenceEngine:
         self._timeouts = [
             settings.entrance_exit_s if z.kind is ZoneKind.ENTRANCE else settings.exit_timeout_s for z in layout.zones
         ]
+        self._entrance = [z.kind is ZoneKind.ENTRANCE for z in layout.zones]
         self._gateways = {
             g.id: GatewayTrack(g.id, i, zone_index[g.zone_id], g.rssi_offset if settings.apply_layout_offsets else 0.0)
             for i, g in enumerate(layout.gateways)
@@ -172,6 +176,8 @@ class PresenceEngine:
         decide = self._decide
         n = 0
         floor = self._settings.min_rssi_dbm - offset
+        enter_floor = self._settings.enter_min_dbm - offset
+        door_exit = self._settings.door_exit_dbm
         for device_id, rssi in items:
             n += 1
             if rssi < floor:
@@ -182,6 +188,9 @@ class PresenceEngine:
                 self._exit(dev, now, events)  # the visit ran out before a tick noticed
                 dev = None
             if dev is None:
+                if rssi < enter_floor:
+                    stats.weak += 1
+                    continue
                 self._enter(device_id, g, track.zone, rssi + offset, tc, now, events)
                 continue
             dev.rssi[g] = rssi + offset
@@ -189,8 +198,27 @@ class PresenceEngine:
             if tc > dev.heard:
                 dev.heard = tc
             decide(dev, now, events)
+            if door_exit > -127.0:
+                self._watch_doors(dev, now, events)
         stats.items += n
         return events
+
+    def _watch_doors(self, dev: _Device, now: float, events: list[JourneyEvent]) -> None:
+        """At the doors and fading: leaving, confirmed once nothing strong is heard for `door_confirm_s`."""
+        settings = self._settings
+        strongest = self._strongest(dev, now)
+        if self._entrance[dev.zone] and strongest < settings.door_exit_dbm:
+            if dev.leaving == INF:
+                dev.leaving = now
+                self._schedule(dev, now + settings.door_confirm_s)
+            elif now >= dev.leaving + settings.door_confirm_s:
+                self._exit(dev, now, events)
+        elif strongest >= settings.enter_min_dbm or not self._entrance[dev.zone]:
+            dev.leaving = INF  # back in, or never left
+
+    def _strongest(self, dev: _Device, now: float) -> float:
+        horizon = now - self._settings.stale_s
+        return max((r for r, s in zip(dev.rssi, dev.seen, strict=True) if s >= horizon), default=NEG_INF)
 
     def tick(self, now: float) -> list[JourneyEvent]:
         """Everything that became due by `now`: exits after the timeout, dwell events, zone switches whose
@@ -231,7 +259,9 @@ class PresenceEngine:
 
     def _service(self, dev: _Device, now: float, events: list[JourneyEvent]) -> None:
         settings = self._settings
-        if now >= dev.heard + self._timeouts[dev.zone]:
+        if now >= dev.heard + self._timeouts[dev.zone] or (
+            dev.leaving != INF and now >= dev.leaving + settings.door_confirm_s
+        ):
             self._exit(dev, now, events)
             return
         if dev.ch_zone >= 0 and now >= dev.ch_since + settings.hold_s:
@@ -282,6 +312,8 @@ class PresenceEngine:
     def _next_due(self, dev: _Device) -> float:
         settings = self._settings
         due = dev.heard + self._timeouts[dev.zone]
+        if dev.leaving != INF and dev.leaving + settings.door_confirm_s < due:
+            due = dev.leaving + settings.door_confirm_s
         if not dev.dwell_done and dev.since + settings.dwell_s < due:
             due = dev.since + settings.dwell_s
         if dev.ch_zone >= 0 and dev.ch_since + settings.hold_s < due:

@@ -66,6 +66,15 @@ class PresenceSettings:
     """Readings (after calibration) weaker than this are ignored: they neither start a visit, keep one alive,
     nor vote for a zone. A gateway by the doors hears people on the pavement through the shop front; a floor
     keeps passers-by out of the visits, and ends a visit when its shopper walks off down the street."""
+    enter_min_dbm: float = -78.0
+    """A visit starts only with a reading at least this strong (after calibration): a shopper walking in passes
+    close to the doors' gateway, a passer-by on the pavement is heard through the shop front, weaker."""
+    door_exit_dbm: float = -127.0
+    """While a device's zone is an entrance, its strongest fresh reading falling below this ends the visit at
+    once: it has gone out through the doors and is walking away, still heard through the front."""
+    door_confirm_s: float = 4.0
+    """How long readings must stay below `door_exit_dbm` (and nothing reach `enter_min_dbm`) before the
+    visit ends: a shopper turning back at the doors keeps the visit."""
     rule: ZoneRule = "best-gateway"
     """How readings become a zone score: ``"best-gateway"``, ``"zone-max"``, ``"zone-mean-top2"`` or
     ``"model"`` (every gateway's reading against a propagation model of the layout: `edge.presence.model`)."""
@@ -83,9 +92,10 @@ class PresenceSettings:
             _duration(name, getattr(self, name))
         _duration("hold_s", self.hold_s, allow_zero=True)
         _duration("settle_s", self.settle_s, allow_zero=True)
-        floor = _number("min_rssi_dbm", self.min_rssi_dbm)
-        if not -127.0 <= floor <= 0.0:
-            raise ValueError(f"min_rssi_dbm: must be between -127 and 0 dBm, got {self.min_rssi_dbm!r}")
+        _duration("door_confirm_s", self.door_confirm_s, allow_zero=True)
+        for name in ("min_rssi_dbm", "enter_min_dbm", "door_exit_dbm"):
+            if not -127.0 <= _number(name, getattr(self, name)) <= 0.0:
+                raise ValueError(f"{name}: must be between -127 and 0 dBm, got {getattr(self, name)!r}")
         if not 0.0 <= _number("model_margin", self.model_margin) <= 1000.0:
             raise ValueError(f"model_margin: must be between 0 and 1000, got {self.model_margin!r}")
         margin = _number("margin_db", self.margin_db)
