@@ -123,12 +123,13 @@ class GatewayService:
             await stop.wait()
         finally:
             notify("STOPPING=1")
-            await self._backend.stop()
-            await self._report()  # the partial last interval is not lost
+            # The watchdog goes first: it would take the scanner we stop below for a fault and restart it.
             for task in tasks:
                 if task.get_name() != "publisher":
                     task.cancel()
             await asyncio.gather(*tasks[1:], return_exceptions=True)
+            await self._backend.stop()
+            await self._report()  # the partial last interval is not lost
             if self.client.connected:
                 await publisher.drain(timeout=3.0)
             tasks[0].cancel()

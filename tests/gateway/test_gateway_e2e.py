@@ -171,3 +171,12 @@ def test_systemd_notify_ready_and_watchdog(
             assert "STOPPING=1" in rest
         finally:
             gw.stop()
+
+
+def test_sigterm_while_the_watchdog_is_recovering_still_exits_promptly(gateway: GatewayUnderTest) -> None:
+    gateway.bluez.stop_discovery_silently()
+    time.sleep(1.2)  # the watchdog has seen it and is restarting discovery
+    started = time.monotonic()
+    assert gateway.signal(signal.SIGTERM) == 0
+    assert time.monotonic() - started < 10.0
+    assert "Traceback" not in gateway.log.read_text()
