@@ -19,7 +19,7 @@ FilterKind = Literal["kalman", "ewma", "window"]
 FILTER_KINDS: Final[tuple[FilterKind, ...]] = get_args(FilterKind)
 
 DEFAULT_KIND: Final[FilterKind] = "kalman"
-"""Provisional: the simulator's zone-accuracy measurements decide the default (see ``docs/filters.md``)."""
+"""Chosen by zone accuracy in the simulator (``corsia eval``; ``docs/accuracy.md``)."""
 
 
 def _number(name: str, value: object, *, allow_inf: bool = False) -> float:
