@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import getpass
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -18,8 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from edge.errors import CorsiaError
-
-SEARCH_PATH = ("/usr/sbin", "/usr/local/sbin", "/usr/bin", "/usr/local/bin")
+from edge.programs import find_program
 
 
 class BrokerError(CorsiaError):
@@ -27,15 +25,8 @@ class BrokerError(CorsiaError):
 
 
 def find_mosquitto() -> str | None:
-    """The mosquitto executable, looking also in sbin folders that a user's PATH often lacks."""
-    found = shutil.which("mosquitto")
-    if found:
-        return found
-    for folder in SEARCH_PATH:
-        candidate = Path(folder, "mosquitto")
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
-    return None
+    """The mosquitto executable (Debian installs it in /usr/sbin)."""
+    return find_program("mosquitto")
 
 
 def free_port(host: str = "127.0.0.1") -> int:

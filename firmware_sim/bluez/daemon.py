@@ -19,9 +19,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Final
 
+from edge.programs import find_program
 from firmware_sim.bluez.model import DbusDaemonError
 
-SEARCH_PATH: Final = ("/usr/bin", "/bin", "/usr/local/bin", "/usr/sbin")
 # sockaddr_un.sun_path is 108 bytes with its terminating NUL.
 _MAX_SOCKET_PATH: Final = 107
 
@@ -51,14 +51,7 @@ _CONFIG: Final = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Co
 
 def find_dbus_daemon() -> str | None:
     """The dbus-daemon executable (Debian package ``dbus-daemon``, pulled in by ``dbus``)."""
-    found = shutil.which("dbus-daemon")
-    if found:
-        return found
-    for folder in SEARCH_PATH:
-        candidate = Path(folder, "dbus-daemon")
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
-    return None
+    return find_program("dbus-daemon")
 
 
 class DbusDaemon:

@@ -51,8 +51,7 @@ class EvalResult:
 
 
 def _allow_list(scenario: Scenario) -> AllowList:
-    uuids = sorted({wire.split(":")[1] for _device, wire in scenario.tags})
-    return AllowList.build(eid=True, ibeacon_uuids=uuids)
+    return AllowList.build(eid=True, ibeacon_uuids=scenario.tag_uuids)
 
 
 def run(scenario: Scenario, settings: EvalSettings | None = None, *, name: str = "", seed: int = 0,

@@ -53,7 +53,7 @@ class SimPlan:
         """The scenario's tag UUIDs for the gateways' allow-list (None: keep the template's)."""
         if self.scenario is None or not self.scenario.tags:
             return None
-        return sorted({wire.split(":")[1] for _device, wire in self.scenario.tags})
+        return self.scenario.tag_uuids
 
 
 @dataclass(slots=True)

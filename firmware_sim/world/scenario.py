@@ -56,6 +56,11 @@ class Scenario:
                 raise ValueError(f"enrolled device {device_id!r} is not in the scenario")
 
     @property
+    def tag_uuids(self) -> list[str]:
+        """The enrolled tags' iBeacon proximity UUIDs, sorted: what a gateway's allow-list must name."""
+        return sorted({wire.split(":")[1] for _device, wire in self.tags})
+
+    @property
     def end_t(self) -> float:
         return self.start_t + self.duration_s
 
