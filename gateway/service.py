@@ -83,6 +83,7 @@ class GatewayService:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._last_advert: float | None = None
         self._started = time.monotonic()
+        self._meter = RateMeter(0, self._started)
         self.batches = 0
 
     # --- the advertisement path (hot) ------------------------------------------------------------------------
@@ -171,16 +172,13 @@ class GatewayService:
             self.publisher.kick()
 
     async def _health_loop(self) -> None:
-        meter = RateMeter(self.pipeline.stats.adverts, time.monotonic())
-        self._meter = meter
         while True:
             await asyncio.sleep(self.config.gateway.health_interval_s)
             self._publish_health()
 
     def _publish_health(self) -> None:
         now = time.monotonic()
-        meter = getattr(self, "_meter", None)
-        rate = meter.rate(self.pipeline.stats.adverts, now) if meter is not None else 0.0
+        rate = self._meter.rate(self.pipeline.stats.adverts, now)
         health = GatewayHealth(
             t=time.time(),
             uptime_s=round(now - self._started, 1),

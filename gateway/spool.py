@@ -117,15 +117,7 @@ class Spool:
 
     def ack(self, seq: int) -> None:
         """The broker has the batch: forget it."""
-        with self._lock:
-            try:
-                row = self._db.execute("DELETE FROM batch WHERE seq = ? RETURNING LENGTH(payload)", (seq,)).fetchone()
-            except sqlite3.Error as exc:
-                log.error("spool delete failed (the batch may be sent twice; the hub dedupes by seq): %s", exc)
-                return
-            if row is not None:
-                self._count -= 1
-                self._bytes -= int(row[0])
+        self.ack_many([seq])
 
     def ack_many(self, seqs: list[int]) -> None:
         """Forget several acknowledged batches in one transaction (one fsync, not one per batch)."""
