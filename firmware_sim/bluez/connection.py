@@ -26,6 +26,20 @@ MATCH_RULES: Final = (
 )
 
 
+async def add_match(bus: MessageBus, rule: str) -> None:
+    """Ask the bus daemon to route the signals matching `rule` to this connection."""
+    await bus.call(
+        Message(
+            destination="org.freedesktop.DBus",
+            path="/org/freedesktop/DBus",
+            interface="org.freedesktop.DBus",
+            member="AddMatch",
+            signature="s",
+            body=[rule],
+        )
+    )
+
+
 async def connect_as_bluetoothd(address: str, on_message: Callable[[Message], None]) -> MessageBus:
     """Connect to the bus at `address`, own ``org.bluez`` and hear the `MATCH_RULES` signals; `on_message`
     sees every incoming message before dbus-fast dispatches it."""
@@ -34,16 +48,7 @@ async def connect_as_bluetoothd(address: str, on_message: Callable[[Message], No
         await bus.connect()
         bus.add_message_handler(on_message)
         for rule in MATCH_RULES:
-            await bus.call(
-                Message(
-                    destination="org.freedesktop.DBus",
-                    path="/org/freedesktop/DBus",
-                    interface="org.freedesktop.DBus",
-                    member="AddMatch",
-                    signature="s",
-                    body=[rule],
-                )
-            )
+            await add_match(bus, rule)
         reply = await bus.request_name(BLUEZ_SERVICE, NameFlag.DO_NOT_QUEUE)
         if reply is not RequestNameReply.PRIMARY_OWNER:
             raise BluezError(f"{BLUEZ_SERVICE} is already owned on {address} ({reply.name})")

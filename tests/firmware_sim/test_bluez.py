@@ -28,6 +28,7 @@ from dbus_fast import Message, MessageType
 from dbus_fast.aio import MessageBus
 
 from firmware_sim.bluez import Advertisement, BluezError, DbusDaemon, VirtualBluez, normalize_uuid
+from firmware_sim.bluez.connection import add_match
 from tests.conftest import wait_for
 
 APPLE = 0x004C
@@ -391,16 +392,7 @@ def test_bluetoothd_crash_and_restart(bluez: VirtualBluez) -> None:
         watcher.add_message_handler(
             lambda m: owner_changes.append(tuple(m.body)) if m.member == "NameOwnerChanged" else None
         )
-        await watcher.call(
-            Message(
-                destination="org.freedesktop.DBus",
-                path="/org/freedesktop/DBus",
-                interface="org.freedesktop.DBus",
-                member="AddMatch",
-                signature="s",
-                body=["type='signal',member='NameOwnerChanged',arg0='org.bluez'"],
-            )
-        )
+        await add_match(watcher, "type='signal',member='NameOwnerChanged',arg0='org.bluez'")
         scanner = BleakScanner(heard, bluez={"adapter": "hci0"})
         await scanner.start()
         await asyncio.to_thread(bluez.advertise, PHONE, rssi=-60)

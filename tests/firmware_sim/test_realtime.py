@@ -29,6 +29,7 @@ from edge.presence import JourneyEvent, PresenceEngine
 from edge.protocol import Sightings, Topic
 from edge.store import StoreLayout, ZoneKind
 from firmware_sim.bluez import Advertisement, VirtualBluez
+from firmware_sim.bluez.connection import add_match
 from firmware_sim.realtime import RealtimeDriver, SimClock, SimError, gateway_env, to_advertisement
 from firmware_sim.world import SCENARIOS, Advert, Scenario, build_scenario, replay
 from firmware_sim.world.devices import EidPhone, IBeaconTag
@@ -155,16 +156,7 @@ class Listener:
             "path_namespace='/org/bluez'",
             "type='signal',interface='org.freedesktop.DBus.ObjectManager',member='InterfacesAdded'",
         ):
-            await bus.call(
-                Message(
-                    destination="org.freedesktop.DBus",
-                    path="/org/freedesktop/DBus",
-                    interface="org.freedesktop.DBus",
-                    member="AddMatch",
-                    signature="s",
-                    body=[rule],
-                )
-            )
+            await add_match(bus, rule)
         reply = await bus.call(
             Message(destination="org.bluez", path="/org/bluez/hci0", interface="org.bluez.Adapter1",
                     member="StartDiscovery")
