@@ -17,7 +17,6 @@ from typing import Final
 
 from edge.presence.events import EventKind, JourneyEvent, PresenceStats
 from edge.presence.gateways import GatewayTrack
-from edge.presence.model import ZoneModel, make_model_rule
 from edge.presence.rules import NEG_INF, make_rule
 from edge.presence.settings import PresenceSettings
 from edge.store import StoreLayout, ZoneKind
@@ -103,6 +102,9 @@ class PresenceEngine:
         }
         self._gateway_zones = [zone_index[g.zone_id] for g in layout.gateways]
         if settings.rule == "model":
+            # numpy and the grid are the model rule's alone: the other rules do not pay for them.
+            from edge.presence.model import ZoneModel, make_model_rule
+
             self._rule = make_model_rule(ZoneModel(layout, settings.radio, self._zone_ids))
             self._margin = settings.model_margin
         else:

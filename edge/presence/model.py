@@ -19,12 +19,12 @@ at most every `recompute_s`, so ingesting a sighting stays cheap.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 
+from edge.presence.settings import RadioModel
 from edge.store import StoreLayout, ZoneKind
 
 RuleFn = Callable[[list[float], list[float], float, int], tuple[int, float, float]]
@@ -32,21 +32,6 @@ RuleFn = Callable[[list[float], list[float], float, int], tuple[int, float, floa
 NEG_INF: Final = float("-inf")
 MIN_GATEWAYS: Final = 3
 EPS: Final = 1e-6
-
-
-@dataclass(frozen=True, slots=True)
-class RadioModel:
-    """The hub's generic propagation model for the ``model`` rule."""
-
-    path_loss_exponent: float = 2.0
-    shelf_loss_db: float = 3.0
-    gateway_height_m: float = 1.5  # above a phone in a hand or pocket: ceiling-high gateways are ~1.5-2 m above
-    body_loss_db: float = 6.0  # the shopper's own body between phone and gateway; fitted per decision
-    headings: int = 8  # candidate facing directions for the body-loss fit (1 = no fit)
-    sigma_db: float = 4.0
-    use_above_dbm: float = -80.0  # weaker readings are mostly the noise peaks that cleared the receiver's floor
-    grid_m: float = 0.5
-    recompute_s: float = 0.5
 
 
 def shelf_segments(layout: StoreLayout) -> list[tuple[float, float, float, float]]:

@@ -10,8 +10,6 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import Final, Literal, get_args
 
-from edge.presence.model import RadioModel
-
 ZoneRule = Literal["best-gateway", "zone-max", "zone-mean-top2", "model"]
 ZONE_RULES: Final[tuple[ZoneRule, ...]] = get_args(ZoneRule)
 
@@ -35,6 +33,21 @@ def _duration(name: str, value: object, *, allow_zero: bool = False) -> None:
     if not low_ok or number > MAX_DURATION_S:
         low = "at least 0" if allow_zero else "greater than 0"
         raise ValueError(f"{name}: must be {low} and at most {MAX_DURATION_S:g} s, got {value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class RadioModel:
+    """The hub's generic propagation model for the ``model`` rule."""
+
+    path_loss_exponent: float = 2.0
+    shelf_loss_db: float = 3.0
+    gateway_height_m: float = 1.5  # above a phone in a hand or pocket: ceiling-high gateways are ~1.5-2 m above
+    body_loss_db: float = 6.0  # the shopper's own body between phone and gateway; fitted per decision
+    headings: int = 8  # candidate facing directions for the body-loss fit (1 = no fit)
+    sigma_db: float = 4.0
+    use_above_dbm: float = -80.0  # weaker readings are mostly the noise peaks that cleared the receiver's floor
+    grid_m: float = 0.5
+    recompute_s: float = 0.5
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
