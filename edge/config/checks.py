@@ -14,8 +14,10 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
+from datetime import time
 from typing import Any, Final
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from edge.errors import ConfigError
 
@@ -175,3 +177,34 @@ def mailto_or_https(value: str) -> str | None:
     if value.startswith("https://") and http_url(value) is None:
         return None
     return f"must be a mailto: address or an https:// URL; got {value!r}"
+
+
+def time_zone(value: str) -> str | None:
+    """An IANA time zone name (``Europe/Rome``): days, schedules and quiet hours are in the store's local time."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"must be an IANA time zone such as 'Europe/Rome'; got {value!r}"
+    return None
+
+
+def parse_time_window(value: str) -> tuple[time, time] | None:
+    """``"21:00-08:00"`` → (21:00, 08:00); ``""`` → None. A window may wrap midnight. Raises ValueError."""
+    if not value:
+        return None
+    start, sep, end = value.partition("-")
+    if not sep:
+        raise ValueError("no '-'")
+    first, last = time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+    if first == last:
+        raise ValueError("empty window")
+    return first, last
+
+
+def time_window(value: str) -> str | None:
+    """Local times ``HH:MM-HH:MM`` (may wrap midnight), or empty for none."""
+    try:
+        parse_time_window(value)
+    except ValueError:
+        return f"must be 'HH:MM-HH:MM' in local time (such as '21:00-08:00') or empty; got {value!r}"
+    return None

@@ -26,6 +26,8 @@ from edge.config.checks import (
     not_empty,
     one_of,
     reads_into,
+    time_window,
+    time_zone,
 )
 
 
@@ -136,6 +138,19 @@ class HubSection(Section):
     vapid_private_key_file: str = field(default="var/vapid-private.pem", metadata=checked(not_empty))
     vapid_subject: str = field(default="mailto:it@example.com", metadata=checked(mailto_or_https))
     exit_timeout_s: float = field(default=15.0, metadata=checked(above(0, at_most=3600)))
+    secret_key_file: str = field(default="var/hub-secret.key", metadata=checked(not_empty))
+    public_url: str = field(default="http://127.0.0.1:8000", metadata=checked(http_url))
+    timezone: str = field(default="Europe/Rome", metadata=checked(time_zone))
+    enrollment_ttl_s: int = field(default=900, metadata=checked(between(60, 7 * 86400)))
+    max_pushes_per_visit: int = field(default=3, metadata=checked(between(0, 100)))
+    max_pushes_per_day: int = field(default=5, metadata=checked(between(0, 1000)))
+    min_push_gap_s: float = field(default=600.0, metadata=checked(between(0, 86400)))
+    quiet_hours: str = field(default="", metadata=checked(time_window))
+    gateway_silence_s: float = field(default=60.0, metadata=checked(above(1, at_most=86400)))
+    spool_backlog_alert: int = field(default=30, metadata=checked(at_least(1)))
+    presence_retention_days: int = field(default=30, metadata=checked(between(1, 3650)))
+    profiling_retention_days: int = field(default=365, metadata=checked(between(1, 3650)))
+    marketing_retention_days: int = field(default=730, metadata=checked(between(1, 3650)))
 
 
 @dataclass(frozen=True, slots=True)
