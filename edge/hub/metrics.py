@@ -1,0 +1,35 @@
+"""The hub's Prometheus metrics: one registry per hub (so tests can run several), served at ``/metrics``.
+
+Names follow Prometheus conventions (``corsia_hub_`` prefix, ``_total`` counters, base units). Labels stay
+low-cardinality: gateway ids and reasons, never a member or device.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+class HubMetrics:
+    """Counters, gauges and histograms the hub's parts update; `registry` is what ``/metrics`` exposes."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.batches = Counter("corsia_hub_batches", "Sightings batches received", ["gateway"], registry=r)
+        self.items = Counter("corsia_hub_sighting_items", "Sighting items received", ["outcome"], registry=r)
+        """outcome: resolved (an enrolled, consenting device), unresolved (dropped), other (not an EID)."""
+        self.rejected = Counter("corsia_hub_rejected_messages", "MQTT payloads dropped", ["topic"], registry=r)
+        self.journey_events = Counter("corsia_hub_journey_events", "Visit events decided", ["event"], registry=r)
+        self.receipts = Counter("corsia_hub_receipts", "POS receipts", ["outcome"], registry=r)
+        self.decisions = Counter("corsia_hub_campaign_decisions", "Campaign decisions", ["outcome"], registry=r)
+        """outcome: planned, or the refusal reason (daily_cap, no_marketing_consent, ...)."""
+        self.notifications = Counter("corsia_hub_notifications", "Notification send attempts", ["outcome"], registry=r)
+        self.outbox_pending = Gauge("corsia_hub_outbox_pending", "Notifications waiting to be sent", registry=r)
+        self.decision_latency = Histogram(
+            "corsia_hub_decision_latency_seconds", "From a batch's arrival to its notifications in the outbox",
+            buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0), registry=r,
+        )  # fmt: skip
+        self.devices_in_store = Gauge("corsia_hub_devices_in_store", "Devices in a visit", registry=r)
+        self.enrolled_devices = Gauge("corsia_hub_enrolled_devices", "Devices the EID resolver knows", registry=r)
+        self.alerts_active = Gauge("corsia_hub_alerts_active", "IT alerts currently raised", registry=r)
+        self.http_requests = Counter("corsia_hub_http_requests", "API requests", ["endpoint", "status"], registry=r)
