@@ -1,0 +1,68 @@
+"""Who is who in the store: an advertised id → the enrolled device → its member, for members who consent to
+proximity only. A device whose member withdrew the proximity consent is taken out of the EID table, so its
+EIDs resolve to nothing and are dropped like a stranger's: no presence is kept without the consent.
+
+Not thread-safe: the hub's service thread owns it (the API tells the service, which calls here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from edge.identity import EidResolver
+from edge.identity.eid import DEFAULT_K
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceIdentity:
+    """One enrolled device, as the hub's database gives it at start or after a change."""
+
+    device_id: str
+    member_id: str
+    identity_key: bytes
+    k: int = DEFAULT_K
+
+
+class Identities:
+    """The EID resolver, limited to consenting members, and the device → member map."""
+
+    def __init__(self, resolver: EidResolver | None = None) -> None:
+        self.resolver = resolver if resolver is not None else EidResolver()
+        self._member_of: dict[str, str] = {}
+        self._devices_of: dict[str, set[str]] = {}
+
+    def load(self, devices: Iterable[DeviceIdentity], consenting: set[str]) -> int:
+        """Start from the database: enroll every device whose member is in `consenting`; how many were."""
+        count = 0
+        for device in devices:
+            if device.member_id in consenting:
+                self._add(device)
+                count += 1
+        return count
+
+    def set_member(self, member_id: str, devices: Iterable[DeviceIdentity], proximity: bool) -> None:
+        """A member changed (consent, devices, erasure): make the table match what the database says now."""
+        for device_id in self._devices_of.pop(member_id, set()):
+            self.resolver.remove(device_id)
+            self._member_of.pop(device_id, None)
+        if proximity:
+            for device in devices:
+                self._add(device)
+
+    def resolve(self, wire_id: str, t: float) -> str | None:
+        """The device behind a sighting's id at time `t`, or None (a stranger, or a member without consent)."""
+        if wire_id.startswith("eid:"):
+            return self.resolver.resolve(wire_id, t)
+        return None
+
+    def member_of(self, device_id: str) -> str | None:
+        return self._member_of.get(device_id)
+
+    def __len__(self) -> int:
+        return len(self._member_of)
+
+    def _add(self, device: DeviceIdentity) -> None:
+        self.resolver.enroll(device.device_id, device.identity_key, device.k)
+        self._member_of[device.device_id] = device.member_id
+        self._devices_of.setdefault(device.member_id, set()).add(device.device_id)
