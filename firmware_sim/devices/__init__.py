@@ -1,0 +1,1 @@
+"""Simulated in-store devices that the production code talks to through the operating system (a pty, ...)."""
