@@ -137,7 +137,7 @@ class HubSection(Section):
     kiosk_token_file: str = field(default="", metadata=reads_into("kiosk_token"))
     vapid_private_key_file: str = field(default="var/vapid-private.pem", metadata=checked(not_empty))
     vapid_subject: str = field(default="mailto:it@example.com", metadata=checked(mailto_or_https))
-    exit_timeout_s: float = field(default=15.0, metadata=checked(above(0, at_most=3600)))
+    exit_timeout_s: float = field(default=8.0, metadata=checked(between(4, 3600)))
     secret_key_file: str = field(default="var/hub-secret.key", metadata=checked(not_empty))
     public_url: str = field(default="http://127.0.0.1:8000", metadata=checked(http_url))
     timezone: str = field(default="Europe/Rome", metadata=checked(time_zone))

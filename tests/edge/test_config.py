@@ -93,7 +93,7 @@ def test_defaults_are_the_design_values() -> None:
     h = hub.hub
     assert (h.db, h.http, h.admin_token, h.kiosk_token) == ("var/hub.db", "127.0.0.1:8000", "", "")
     assert (h.vapid_private_key_file, h.vapid_subject) == ("var/vapid-private.pem", "mailto:it@example.com")
-    assert h.exit_timeout_s == 15.0
+    assert h.exit_timeout_s == 8.0
     k = kiosk.kiosk
     assert (k.id, k.http, k.hub_url, k.hub_token) == ("kiosk-01", "127.0.0.1:8080", "http://127.0.0.1:8000", "")
     assert (k.card_reader, k.card_protocol, k.camera, k.idle_timeout_s) == ("/dev/ttyUSB0", "barcode", "0", 90)
@@ -294,7 +294,7 @@ def test_out_of_range_values_are_errors(tmp_path: Path, section: str, key: str, 
         (HubConfig, '[hub]\nhttp = "127.0.0.1:99999"', "hub.http", "must be host:port"),
         (HubConfig, '[hub]\nhttp = ":8000"', "hub.http", "must be host:port"),
         (HubConfig, '[hub]\nvapid_subject = "it@example.com"', "hub.vapid_subject", "must be a mailto: address"),
-        (HubConfig, "[hub]\nexit_timeout_s = -1", "hub.exit_timeout_s", "must be greater than 0"),
+        (HubConfig, "[hub]\nexit_timeout_s = -1", "hub.exit_timeout_s", "must be between 4 and 3600"),
     ],
 )
 def test_bad_choices_and_formats_are_errors(tmp_path: Path, cls: type[Any], toml: str, key: str, reason: str) -> None:
