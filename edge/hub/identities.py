@@ -7,7 +7,7 @@ Not thread-safe: the hub's service thread owns it (the API tells the service, wh
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 
 from edge.identity import EidResolver
@@ -32,11 +32,12 @@ class Identities:
         self._member_of: dict[str, str] = {}
         self._devices_of: dict[str, set[str]] = {}
 
-    def load(self, devices: Iterable[DeviceIdentity], consenting: set[str]) -> int:
-        """Start from the database: enroll every device whose member is in `consenting`; how many were."""
+    def load(self, devices: Iterable[DeviceIdentity], consenting: Container[str] | None = None) -> int:
+        """Start from the database: enroll every device whose member is in `consenting` (None: the rows are
+        already limited to consenting members); how many were."""
         count = 0
         for device in devices:
-            if device.member_id in consenting:
+            if consenting is None or device.member_id in consenting:
                 self._add(device)
                 count += 1
         return count

@@ -131,6 +131,26 @@ class Devices:
             device_id = row["device_id"]
             yield device_id, self.box.open(row["sealed_key"], context=device_id.encode("ascii")), int(row["k"])
 
+    def keys(
+        self, *, member_id: str | None = None, consenting_only: bool = False
+    ) -> Iterator[tuple[str, str, bytes, int]]:
+        """``(device_id, member_id, identity_key, k)`` of the enrolled devices (of one member, when given; of
+        members who grant the proximity consent now, with `consenting_only`): what the hub's EID table is made of."""
+        sql = "SELECT device_id, member_id, sealed_key, k FROM devices WHERE 1 = 1"
+        params: list[str] = []
+        if member_id is not None:
+            sql += " AND member_id = ?"
+            params.append(member_id)
+        if consenting_only:
+            sql += (
+                " AND member_id IN (SELECT member_id FROM consents WHERE granted = 1 AND id IN"
+                " (SELECT MAX(id) FROM consents WHERE purpose = 'proximity' GROUP BY member_id))"
+            )
+        for row in fetch_all(self.db, sql + " ORDER BY device_id", params):
+            device_id = row["device_id"]
+            key = self.box.open(row["sealed_key"], context=device_id.encode("ascii"))
+            yield device_id, row["member_id"], key, int(row["k"])
+
     def member_of(self, device_id: str) -> str | None:
         """The member a device belongs to, or None."""
         value = fetch_value(self.db, "SELECT member_id FROM devices WHERE device_id = ?", [device_id])

@@ -97,6 +97,15 @@ class Journeys:
         )
         return None if row is None else _visit(row)
 
+    def close_stale(self, before_t: float) -> int:
+        """End the visits still open whose last event is older than `before_t`, at that last event: the hub was
+        down when they ended. How many were closed."""
+        with transaction(self.db):
+            cursor = self.db.execute(
+                "UPDATE visits SET ended = last_t WHERE ended IS NULL AND last_t < ?", [before_t]
+            )
+            return int(cursor.rowcount)
+
     def get(self, visit_id: str) -> Visit | None:
         """The visit with this id, or None."""
         row = fetch_one(self.db, "SELECT * FROM visits WHERE visit_id = ?", [visit_id])

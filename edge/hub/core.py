@@ -1,0 +1,374 @@
+"""The hub's core: sightings → identities → presence → journeys and campaign decisions → outbox, receipts →
+thank-you, and IT's alerts. No MQTT and no HTTP here: the service feeds it messages and publishes what it returns.
+
+One lock serialises everything the core owns (the presence engine, the EID table, the dwell and fleet watches,
+its database connection). Each journey event is handled in one database transaction: the visit step, the
+planner's decisions and their outbox rows are committed together or not at all.
+
+Visits survive a hub restart: the presence engine starts empty and opens a new visit for a shopper who is still in
+the store; if the member's last visit in the database was active within `exit_timeout_s` + `RESUME_GRACE_S`, the
+new one is taken as that visit going on (same visit id), so "once per visit" campaigns are not sent again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from edge.config import HubConfig
+from edge.config.checks import parse_time_window
+from edge.hub.campaigns import Event, PlannerConfig, Policy, Purchase, StoreEnter, ZoneDwell, plan
+from edge.hub.db import (
+    CampaignStore,
+    Devices,
+    Journeys,
+    Members,
+    Notification,
+    Outbox,
+    Receipts,
+    SecretBox,
+    enforce_retention,
+    transaction,
+)
+from edge.hub.dwell import DwellWatch
+from edge.hub.facts import FactsLoader
+from edge.hub.fleet import FleetWatch
+from edge.hub.identities import DeviceIdentity, Identities
+from edge.hub.metrics import HubMetrics
+from edge.presence import JourneyEvent, PresenceEngine, PresenceSettings
+from edge.protocol import Alert, GatewayHealth, Journey, Receipt, Sightings
+from edge.store import StoreLayout
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+log = logging.getLogger("corsia.hub.core")
+
+RESUME_GRACE_S = 60.0
+REFRESH_S = 30.0  # campaigns' dwell thresholds: changes made through the API apply within this
+COPURCHASE_REFRESH_S = 3600.0
+RETENTION_EVERY_S = 86400.0
+POINTS_PER_EURO = 1
+
+
+@dataclass(slots=True)
+class Output:
+    """What the service publishes after a call: journey steps and IT alerts."""
+
+    journeys: list[Journey] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    planned: int = 0
+    """Notifications written to the outbox by this call."""
+
+
+class _Listener:
+    """The API's `ChangeListener`: enqueue, so an HTTP thread never waits for the core's lock."""
+
+    def __init__(self, changes: queue.SimpleQueue[tuple[str, str]]) -> None:
+        self._changes = changes
+
+    def device_enrolled(self, device_id: str, identity_key: bytes, k: int) -> None:
+        del identity_key, k  # the core reads the sealed key from the database with its member
+        self._changes.put(("device", device_id))
+
+    def member_changed(self, member_id: str) -> None:
+        self._changes.put(("member", member_id))
+
+
+class HubCore:
+    """See the module docstring. Every public method may be called from any thread."""
+
+    def __init__(
+        self,
+        config: HubConfig,
+        layout: StoreLayout,
+        connect: Callable[[], Database],
+        secret_key: bytes,
+        *,
+        metrics: HubMetrics | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        hub = config.hub
+        self.config = config
+        self.layout = layout
+        self.metrics = metrics if metrics is not None else HubMetrics()
+        self._clock = clock
+        self._db = connect()
+        self._lock = threading.RLock()
+        started = clock()
+        settings = PresenceSettings(exit_timeout_s=hub.exit_timeout_s)
+        # Visit ids must never repeat across runs: the run's start time in the prefix sees to it.
+        self.engine = PresenceEngine(layout, settings, visit_prefix=f"v{int(started * 1000):x}-")
+        self.identities = Identities()
+        self.fleet = FleetWatch(
+            [g.id for g in layout.gateways], silence_s=hub.gateway_silence_s, backlog=hub.spool_backlog_alert,
+            started=started,
+        )  # fmt: skip
+        self.policy = Policy(
+            max_per_visit=hub.max_pushes_per_visit, max_per_day=hub.max_pushes_per_day,
+            min_gap_s=hub.min_push_gap_s, quiet_hours=parse_time_window(hub.quiet_hours), tz=ZoneInfo(hub.timezone),
+        )  # fmt: skip
+        # Coupon codes and feedback links are keyed: derived from the hub's secret, never the secret itself.
+        secret = hmac.new(secret_key, b"corsia campaigns v1", hashlib.sha256).digest()
+        self.planner = PlannerConfig(secret=secret, base_url=hub.public_url, policy=self.policy)
+        self.facts = FactsLoader(self._db, layout, self.policy, clock=clock)
+        self._members = Members(self._db, clock)
+        self._devices = Devices(self._db, SecretBox(secret_key), clock)
+        self._journeys = Journeys(self._db, clock)
+        self._receipts = Receipts(self._db, clock)
+        self._outbox = Outbox(self._db, clock)
+        self._campaigns = CampaignStore(self._db, clock)
+        self.dwell = DwellWatch({})
+        self._changes: queue.SimpleQueue[tuple[str, str]] = queue.SimpleQueue()
+        self.listener = _Listener(self._changes)
+        self.on_outbox: Callable[[], None] = lambda: None
+        """Called after notifications were written (the service wakes its dispatcher)."""
+        self._refs: dict[str, str] = {}  # member id → pseudonymous ref for MQTT
+        self._aliases: dict[str, str] = {}  # engine visit id → the database visit it continues
+        self._occupancy: dict[str, int] = self.engine.occupancy()
+        self._next_refresh = 0.0
+        self._next_copurchase = 0.0
+        self._next_retention = 0.0
+
+    # --- lifecycle -------------------------------------------------------------------------------------------
+
+    def start(self, now: float) -> int:
+        """Load the enrolled, consenting devices and the campaigns; close visits the hub missed the end of.
+        Returns how many devices can be recognised."""
+        with self._lock:
+            rows = self._devices.keys(consenting_only=True)
+            count = self.identities.load(DeviceIdentity(d, m, key, k) for d, m, key, k in rows)
+            self._journeys.close_stale(now - self.config.hub.exit_timeout_s - RESUME_GRACE_S)
+            self._housekeeping(now)
+            self.metrics.enrolled_devices.set(len(self.identities))
+            return count
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # --- inputs ----------------------------------------------------------------------------------------------
+
+    def on_sightings(self, batch: Sightings, now: float) -> Output:
+        """One gateway batch: resolve, update presence, and decide on the visit steps it caused."""
+        arrived = time.perf_counter()
+        out = Output()
+        with self._lock:
+            self._apply_changes()
+            self.fleet.sightings(batch.gw, now)
+            items: list[tuple[str, float]] = []
+            resolve = self.identities.resolve
+            for item in batch.items:
+                device = resolve(item.id, batch.t)
+                if device is not None:
+                    items.append((device, item.rssi))
+            m = self.metrics
+            m.batches.labels(gateway=batch.gw).inc()
+            m.items.labels(outcome="resolved").inc(len(items))
+            m.items.labels(outcome="unresolved").inc(len(batch.items) - len(items))
+            events = self.engine.ingest(batch.gw, batch.seq, batch.t, items, now)
+            if events:
+                self._handle(events, now, out)
+        if out.planned:
+            self.metrics.decision_latency.observe(time.perf_counter() - arrived)
+        return out
+
+    def on_receipt(self, receipt: Receipt, now: float) -> Output:
+        """A POS receipt: stored once (QoS 1 redelivers), points, and the thank-you for a member."""
+        out = Output()
+        with self._lock, transaction(self._db):
+            member = self._members.resolve_card(receipt.card)
+            member_id = member.member_id if member is not None else None
+            if not self._receipts.add(receipt, member_id):
+                self.metrics.receipts.labels(outcome="duplicate").inc()
+                return out
+            self.metrics.receipts.labels(outcome="member" if member_id else "anonymous").inc()
+            if member_id is None:
+                return out
+            self._members.add_points(member_id, int(receipt.total * POINTS_PER_EURO))
+            visit = self._journeys.open_visit(member_id)
+            skus = frozenset(i.sku for i in receipt.items)
+            event = Purchase(t=receipt.t, receipt=receipt.receipt, visit=visit.visit_id if visit else None, skus=skus)
+            out.planned += self._decide(event, member_id)
+            if visit is not None:
+                out.journeys.append(
+                    Journey(t=receipt.t, visit=visit.visit_id, member=self._ref(member_id), event="purchase",
+                            zone=visit.last_zone)
+                )  # fmt: skip
+        if out.planned:
+            self.on_outbox()
+        return out
+
+    def on_gateway_status(self, gateway: str, online: bool, now: float) -> None:
+        with self._lock:
+            self.fleet.status(gateway, online, now)
+
+    def on_gateway_health(self, gateway: str, health: GatewayHealth, now: float) -> None:
+        with self._lock:
+            self.fleet.health(gateway, health, now)
+
+    def on_kiosk_status(self, kiosk: str, online: bool, now: float) -> None:
+        with self._lock:
+            self.fleet.kiosk_seen(kiosk, online, now)
+
+    def tick(self, now: float) -> Output:
+        """Exits and dwell thresholds that came due, IT alerts, and the periodic refreshes."""
+        out = Output()
+        with self._lock:
+            self._apply_changes()
+            events = self.engine.tick(now)
+            if events:
+                self._handle(events, now, out)
+            for crossed in self.dwell.due(now):
+                member_id = self.identities.member_of(crossed.device)
+                if member_id is None:
+                    continue
+                event = ZoneDwell(t=now, visit=crossed.visit, zone=crossed.zone, dwell_s=crossed.dwell_s)
+                with transaction(self._db):
+                    out.planned += self._decide(event, member_id)
+            out.alerts.extend(self.fleet.tick(now, self.engine.skewed_gateways()))
+            self._occupancy = self.engine.occupancy()
+            self.metrics.devices_in_store.set(sum(self._occupancy.values()))
+            self.metrics.alerts_active.set(len(self.fleet.active()))
+            self._housekeeping(now)
+        if out.planned:
+            self.on_outbox()
+        return out
+
+    def occupancy_snapshot(self) -> dict[str, int]:
+        """Devices per zone as of the last tick or batch (a copy: safe from any thread)."""
+        return dict(self._occupancy)
+
+    # --- decisions -------------------------------------------------------------------------------------------
+
+    def _handle(self, events: Iterable[JourneyEvent], now: float, out: Output) -> None:
+        for event in events:
+            member_id = self.identities.member_of(event.device)
+            if member_id is None:
+                continue  # the device was removed (consent withdrawn) while its visit was open
+            self.metrics.journey_events.labels(event=event.event).inc()
+            with transaction(self._db):
+                step = self._continue_visit(event, member_id, now)
+                if step is None:
+                    continue
+                if not self._journeys.record(step, member_id):
+                    continue  # no proximity consent any more: nothing is kept
+                if step.event == "enter":
+                    self.dwell.on_zone(step.device, step.visit, step.zone or "", step.t)
+                    out.planned += self._decide(StoreEnter(t=step.t, visit=step.visit, zone=step.zone), member_id)
+                elif step.event == "zone":
+                    self.dwell.on_zone(step.device, step.visit, step.zone or "", step.t)
+                elif step.event == "exit":
+                    self.dwell.on_exit(step.device)
+                    self._aliases.pop(event.visit, None)
+            out.journeys.append(step.to_journey(self._ref(member_id)))
+        self._occupancy = self.engine.occupancy()
+        if out.planned:
+            self.on_outbox()
+
+    def _continue_visit(self, event: JourneyEvent, member_id: str, now: float) -> JourneyEvent | None:
+        """The event with the visit id the database knows it by; None for an ``enter`` that only resumes a
+        visit the hub was following before it restarted."""
+        alias = self._aliases.get(event.visit)
+        if alias is not None:
+            return replace(event, visit=alias)
+        if event.event != "enter":
+            return event
+        last = self._journeys.open_visit(member_id)
+        if last is None or last.visit_id == event.visit:
+            return event
+        if now - last.last_t <= self.config.hub.exit_timeout_s + RESUME_GRACE_S:
+            self._aliases[event.visit] = last.visit_id
+            self.dwell.on_zone(event.device, last.visit_id, event.zone or "", event.t)
+            if event.zone != last.last_zone:
+                return replace(event, visit=last.visit_id, event="zone", prev=last.last_zone, dwell_s=None)
+            return None
+        # The visit ended while the hub was away: close it where it was last seen.
+        self._journeys.record(
+            JourneyEvent(t=last.last_t, device=last.device_id, visit=last.visit_id, event="exit", zone=None,
+                         prev=last.last_zone, dwell_s=None),
+            member_id,
+        )  # fmt: skip
+        return event
+
+    def _decide(self, event: Event, member_id: str) -> int:
+        """Plan `event` for the member and write the notifications (inside the caller's transaction)."""
+        member = self.facts.member(member_id)
+        if member is None:
+            return 0
+        decision = plan(event, self.facts.for_event(event, member), self.planner)
+        written = 0
+        for p in decision.planned:
+            row = Notification(
+                idempotency_key=p.idempotency_key, channel=p.channel, kind=p.kind, payload=p.payload,
+                member_id=p.member_id, campaign_id=p.campaign_id, visit=p.visit, created=p.t,
+            )  # fmt: skip
+            if self._outbox.enqueue(row) is not None:
+                written += 1
+        decisions = self.metrics.decisions
+        decisions.labels(outcome="planned").inc(len(decision.planned))
+        for refusal in decision.refused:
+            decisions.labels(outcome=refusal.reason).inc()
+        return written
+
+    # --- changes and housekeeping ----------------------------------------------------------------------------
+
+    def _apply_changes(self) -> None:
+        """Follow what the API changed: new devices, consents, erasures."""
+        members: set[str] = set()
+        while True:
+            try:
+                kind, ident = self._changes.get_nowait()
+            except queue.Empty:
+                break
+            if kind == "device":
+                member_id = self._devices.member_of(ident)
+                if member_id is not None:
+                    members.add(member_id)
+            else:
+                members.add(ident)
+        for member_id in members:
+            self._refs.pop(member_id, None)
+            consents = self.facts.member(member_id)
+            proximity = consents is not None and consents.consents.proximity
+            devices = [DeviceIdentity(d, m, key, k) for d, m, key, k in self._devices.keys(member_id=member_id)]
+            self.identities.set_member(member_id, devices, proximity)
+        if members:
+            self.metrics.enrolled_devices.set(len(self.identities))
+
+    def _housekeeping(self, now: float) -> None:
+        if now >= self._next_refresh:
+            thresholds: dict[str, list[float]] = {}
+            for campaign in self._campaigns.list(self.layout.id, trigger="zone_dwell", enabled_only=True):
+                if campaign.zone is not None:
+                    thresholds.setdefault(campaign.zone, []).append(campaign.dwell_s)
+            self.dwell.set_thresholds(thresholds)
+            self._next_refresh = now + REFRESH_S
+        if now >= self._next_copurchase:
+            self.facts.refresh_copurchase()
+            self._next_copurchase = now + COPURCHASE_REFRESH_S
+        if now >= self._next_retention:
+            hub = self.config.hub
+            removed = enforce_retention(
+                self._db, now, presence_days=hub.presence_retention_days,
+                profiling_days=hub.profiling_retention_days, marketing_days=hub.marketing_retention_days,
+            )  # fmt: skip
+            if any(removed.values()):
+                log.info("retention: removed %s", removed)
+            self._next_retention = now + RETENTION_EVERY_S
+
+    def _ref(self, member_id: str) -> str:
+        ref = self._refs.get(member_id)
+        if ref is None:
+            member = self._members.get(member_id)
+            ref = member.ref if member is not None else "erased"
+            self._refs[member_id] = ref
+        return ref

@@ -1,0 +1,118 @@
+"""The hub end to end: real Mosquitto, the real HTTP API, Web Push decrypted by a local push service."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import msgspec
+
+from edge.mqtt import MqttClient, Received
+from edge.protocol import Journey, Receipt, ReceiptItem, StaffAlert, Topic
+from tests.conftest import wait_for
+from tests.edge.hub.conftest import RunningHub
+
+
+def walk_in(hub: RunningHub, shopper_rssi: list, batches: int = 3) -> None:  # type: ignore[type-arg]
+    for _ in range(batches):
+        hub.sight("gw-09", shopper_rssi)
+        time.sleep(0.05)
+
+
+def test_store_enter_push_names_the_zone_and_shelf_of_the_saved_product(
+    start_hub: Callable[..., RunningHub], make_client: Callable[..., MqttClient]
+) -> None:
+    hub = start_hub()
+    journeys: list[Journey] = []
+    watcher = make_client("watcher")
+    watcher.subscribe(Topic.JOURNEY, Journey, lambda m: journeys.append(m.message))
+    assert watcher.wait_subscribed(10)
+    giulia = hub.sign_up("giulia@example.it", wishlist=("RUN-001",))
+
+    walk_in(hub, [(giulia, -55.0)])
+    [delivery] = hub.push.wait_for(1, timeout=15, endpoint=giulia.subscription)
+
+    body = delivery.payload
+    assert "Corsia 4" in str(body["body"])
+    assert "B" in str(body["body"])
+    assert "Scarpe da running Veloce" in str(body["title"]) + str(body["body"])
+    assert body["notification_id"]
+    assert str(body["url"]).startswith("http://127.0.0.1:8000/t/" + str(body["notification_id"]))
+    assert wait_for(lambda: any(j.event == "enter" for j in journeys), 10)
+    enter = next(j for j in journeys if j.event == "enter")
+    assert enter.zone == "entrance"
+    assert giulia.member_id not in enter.member  # a pseudonymous ref, never the member id
+    # The open-tracking link counts the open and sends the shopper on.
+    link = str(body["url"]).removeprefix("http://127.0.0.1:8000")
+    opened = hub.api("GET", link, allow_redirects=False)
+    assert opened.status_code == 302, opened.text
+    assert opened.headers["Location"].startswith("http://127.0.0.1:8000")
+
+
+def test_strangers_and_members_without_proximity_consent_leave_nothing(
+    start_hub: Callable[..., RunningHub],
+) -> None:
+    hub = start_hub()
+    private = hub.sign_up("privata@example.it", proximity=False, wishlist=("RUN-001",))
+    giulia = hub.sign_up("giulia@example.it", wishlist=("RUN-001",))
+    walk_in(hub, [(private, -50.0), (giulia, -55.0)])
+    hub.push.wait_for(1, timeout=15, endpoint=giulia.subscription)
+    time.sleep(0.5)
+    assert hub.push.deliveries(private.subscription) == []
+    visits = hub.api("GET", "/api/v1/stores/demo/visits", params={"since": 0, "until": time.time() + 60}).json()
+    members = {v.get("member_id") for v in visits.get("visits", [])}
+    assert private.member_id not in members
+
+
+def test_a_receipt_brings_the_thank_you_with_a_coupon_for_a_related_product(
+    start_hub: Callable[..., RunningHub],
+) -> None:
+    hub = start_hub()
+    giulia = hub.sign_up("giulia@example.it")
+    # Past baskets: running shoes sell with socks.
+    for n in range(4):
+        old = Receipt(t=time.time() - 86400 * 3, receipt=f"R-OLD-{n}", card=f"CARD{n:04d}",
+                      items=[ReceiptItem(sku="RUN-001", qty=1, price=89.9), ReceiptItem(sku="RUN-002", qty=1, price=9.9)],
+                      total=99.8)  # fmt: skip
+        hub.sender.publish(Topic.RECEIPT, old, device="till-1")
+    hub.service.core.facts.refresh_copurchase()  # normally hourly
+    time.sleep(0.5)
+    hub.service.core.facts.refresh_copurchase()
+    receipt = Receipt(t=time.time(), receipt="R-1", card=giulia.member_number,
+                      items=[ReceiptItem(sku="RUN-001", qty=1, price=89.9)], total=89.9)  # fmt: skip
+    hub.sender.publish(Topic.RECEIPT, receipt, device="till-1")
+    hub.sender.publish(Topic.RECEIPT, receipt, device="till-1")  # a redelivery: one thank-you only
+    [delivery] = hub.push.wait_for(1, timeout=15, endpoint=giulia.subscription)
+    body = delivery.payload
+    assert body.get("coupon")
+    assert "Calze tecniche" in str(body["body"])
+    assert "Scarpe" not in str(body["body"])  # never what was just bought
+    time.sleep(0.5)
+    assert len(hub.push.deliveries(giulia.subscription)) == 1
+    member = hub.api("GET", f"/api/v1/members/{giulia.member_id}").json()
+    assert member["points"] == 89
+
+
+def test_pickup_arrival_alerts_the_staff_and_tells_the_customer(
+    start_hub: Callable[..., RunningHub], make_client: Callable[..., MqttClient]
+) -> None:
+    hub = start_hub()
+    alerts: list[StaffAlert] = []
+    staff = make_client("staff")
+    staff.subscribe(Topic.STAFF_ALERT, StaffAlert, lambda m: alerts.append(m.message))
+    assert staff.wait_subscribed(10)
+    giulia = hub.sign_up("giulia@example.it")
+    order = hub.api("POST", "/api/v1/orders", json={"order_id": "CC-1001", "member_id": giulia.member_id,
+                                                    "status": "ready"})  # fmt: skip
+    assert order.status_code == 201, order.text
+    walk_in(hub, [(giulia, -55.0)])
+    assert wait_for(lambda: len(alerts) >= 1, 15)
+    assert alerts[0].kind == "pickup_arrival"
+    assert alerts[0].order == "CC-1001"
+    assert "Giulia" not in msgspec.json.encode(alerts[0]).decode()  # staff see the order, not the customer's data
+    deliveries = hub.push.wait_for(1, timeout=15, endpoint=giulia.subscription)
+    assert any(d.payload.get("kind") == "service" for d in deliveries)
+
+
+def _unused(_: Received[Journey]) -> None:
+    return None
