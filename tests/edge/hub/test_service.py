@@ -7,13 +7,14 @@ from collections.abc import Callable
 
 import msgspec
 
-from edge.mqtt import MqttClient, Received
+from edge.hub.db import Receipts, open_database
+from edge.mqtt import MqttClient
 from edge.protocol import Journey, Receipt, ReceiptItem, StaffAlert, Topic
 from tests.conftest import wait_for
-from tests.edge.hub.conftest import RunningHub
+from tests.edge.hub.conftest import RunningHub, Shopper
 
 
-def walk_in(hub: RunningHub, shopper_rssi: list, batches: int = 3) -> None:  # type: ignore[type-arg]
+def walk_in(hub: RunningHub, shopper_rssi: list[tuple[Shopper, float]], batches: int = 3) -> None:
     for _ in range(batches):
         hub.sight("gw-09", shopper_rssi)
         time.sleep(0.05)
@@ -71,13 +72,13 @@ def test_a_receipt_brings_the_thank_you_with_a_coupon_for_a_related_product(
     giulia = hub.sign_up("giulia@example.it")
     # Past baskets: running shoes sell with socks.
     for n in range(4):
-        old = Receipt(t=time.time() - 86400 * 3, receipt=f"R-OLD-{n}", card=f"CARD{n:04d}",
-                      items=[ReceiptItem(sku="RUN-001", qty=1, price=89.9), ReceiptItem(sku="RUN-002", qty=1, price=9.9)],
-                      total=99.8)  # fmt: skip
+        basket = [ReceiptItem(sku="RUN-001", qty=1, price=89.9), ReceiptItem(sku="RUN-002", qty=1, price=9.9)]
+        old = Receipt(t=time.time() - 86400 * 3, receipt=f"R-OLD-{n}", card=f"CARD{n:04d}", items=basket, total=99.8)
         hub.sender.publish(Topic.RECEIPT, old, device="till-1")
-    hub.service.core.facts.refresh_copurchase()  # normally hourly
-    time.sleep(0.5)
-    hub.service.core.facts.refresh_copurchase()
+    db = open_database(hub.service.config.hub.db)
+    assert wait_for(lambda: len(list(Receipts(db).baskets())) == 4, 10)
+    db.close()
+    hub.service.core.facts.refresh_copurchase()  # the hub does it hourly
     receipt = Receipt(t=time.time(), receipt="R-1", card=giulia.member_number,
                       items=[ReceiptItem(sku="RUN-001", qty=1, price=89.9)], total=89.9)  # fmt: skip
     hub.sender.publish(Topic.RECEIPT, receipt, device="till-1")
@@ -112,7 +113,3 @@ def test_pickup_arrival_alerts_the_staff_and_tells_the_customer(
     assert "Giulia" not in msgspec.json.encode(alerts[0]).decode()  # staff see the order, not the customer's data
     deliveries = hub.push.wait_for(1, timeout=15, endpoint=giulia.subscription)
     assert any(d.payload.get("kind") == "service" for d in deliveries)
-
-
-def _unused(_: Received[Journey]) -> None:
-    return None
