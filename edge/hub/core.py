@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("corsia.hub.core")
 
 RESUME_GRACE_S = 60.0
-REFRESH_S = 30.0  # campaigns' dwell thresholds: changes made through the API apply within this
+REFRESH_S = 2.0  # campaigns' dwell thresholds: a campaign added through the API applies within this
 COPURCHASE_REFRESH_S = 3600.0
 RETENTION_EVERY_S = 86400.0
 POINTS_PER_EURO = 1
