@@ -9,7 +9,7 @@ import msgspec
 
 from edge.hub.db import Receipts, open_database
 from edge.mqtt import MqttClient
-from edge.protocol import Journey, Receipt, ReceiptItem, StaffAlert, Topic
+from edge.protocol import Alert, GatewayHealth, Journey, Receipt, ReceiptItem, StaffAlert, Topic
 from tests.conftest import wait_for
 from tests.edge.hub.conftest import RunningHub, Shopper
 
@@ -113,3 +113,73 @@ def test_pickup_arrival_alerts_the_staff_and_tells_the_customer(
     assert "Giulia" not in msgspec.json.encode(alerts[0]).decode()  # staff see the order, not the customer's data
     deliveries = hub.push.wait_for(1, timeout=15, endpoint=giulia.subscription)
     assert any(d.payload.get("kind") == "service" for d in deliveries)
+
+
+def test_withdrawn_consent_stops_the_push_that_goes_to_others(start_hub: Callable[..., RunningHub]) -> None:
+    hub = start_hub()
+    withdrawn = hub.sign_up("ritirato@example.it", wishlist=("RUN-001",))
+    control = hub.sign_up("controllo@example.it", wishlist=("RUN-001",))
+    answer = hub.api("PATCH", f"/api/v1/members/{withdrawn.member_id}/consents", json={
+        "marketing": False, "policy_version": "2026-01"})  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    walk_in(hub, [(withdrawn, -55.0), (control, -55.0)])
+    hub.push.wait_for(1, timeout=15, endpoint=control.subscription)
+    time.sleep(1.0)
+    assert hub.push.deliveries(withdrawn.subscription) == []
+
+
+def test_the_kill_switch_stops_a_campaign_until_it_is_switched_back_on(start_hub: Callable[..., RunningHub]) -> None:
+    hub = start_hub()
+    first = hub.sign_up("primo@example.it", wishlist=("RUN-001",))
+    second = hub.sign_up("secondo@example.it", wishlist=("RUN-001",))
+    off = hub.api("POST", "/api/v1/stores/demo/campaigns/store-enter-wishlist/disable")
+    assert off.status_code == 200, off.text
+    walk_in(hub, [(first, -55.0)])
+    time.sleep(1.5)
+    assert hub.push.deliveries(first.subscription) == []
+    assert hub.api("POST", "/api/v1/stores/demo/campaigns/store-enter-wishlist/enable").status_code == 200
+    walk_in(hub, [(second, -55.0)])
+    hub.push.wait_for(1, timeout=15, endpoint=second.subscription)
+
+
+def test_the_daily_cap_stops_a_zone_promotion_after_the_entry_push(start_hub: Callable[..., RunningHub]) -> None:
+    hub = start_hub(max_pushes_per_day=1, min_push_gap_s=0.0)
+    promo = hub.api("POST", "/api/v1/stores/demo/campaigns", json={
+        "id": "entrance-promo", "name": "Promo ingresso", "trigger": "zone_dwell", "zone": "entrance", "dwell_s": 1.0,
+        "texts": {"it": {"title": "Offerta", "body": "Oggi -20% sulle calze"},
+                  "en": {"title": "Offer", "body": "Socks 20% off today"}},
+    })  # fmt: skip
+    assert promo.status_code == 201, promo.text
+    time.sleep(2.5)  # the hub picks up new dwell thresholds within 2 s
+    giulia = hub.sign_up("giulia@example.it", wishlist=("RUN-001",))
+    for _ in range(8):  # standing at the entrance for 2 s
+        hub.sight("gw-09", [(giulia, -55.0)])
+        time.sleep(0.25)
+    [entry] = hub.push.wait_for(1, timeout=15, endpoint=giulia.subscription)
+    assert entry.payload.get("trigger") == "store_enter"
+    metrics = hub.api("GET", "/metrics").text
+    assert wait_for(lambda: 'outcome="daily_cap"' in hub.api("GET", "/metrics").text, 10), metrics
+    assert len(hub.push.deliveries(giulia.subscription)) == 1
+
+
+def test_it_gets_alerts_for_a_silent_gateway_and_a_scanner_down(
+    start_hub: Callable[..., RunningHub], make_client: Callable[..., MqttClient]
+) -> None:
+    hub = start_hub(gateway_silence_s=2.0)
+    alerts: list[Alert] = []
+    it = make_client("it")
+    it.subscribe(Topic.ALERT, Alert, lambda m: alerts.append(m.message))
+    assert it.wait_subscribed(10)
+    gateway = make_client("gw-09")
+    deadline = time.time() + 4.0
+    while time.time() < deadline:  # gw-09 reports, the other eleven stay silent
+        hub.sight("gw-09", [])
+        time.sleep(0.3)
+    offline = {a.source for a in alerts if a.kind == "gateway_offline" and a.active}
+    assert "gw-09" not in offline
+    assert {"gw-01", "gw-12"} <= offline
+    health = GatewayHealth(t=time.time(), uptime_s=60.0, adverts_per_s=0.0, beacons=0, spool=0, dropped=0,
+                           scanner="down", scanner_restarts=3, rss_mb=30.0, cpu_temp_c=None)  # fmt: skip
+    gateway.publish(Topic.GATEWAY_HEALTH, health, device="gw-09")
+    hub.sight("gw-09", [])
+    assert wait_for(lambda: any(a.kind == "scanner_down" and a.source == "gw-09" for a in alerts), 10)
