@@ -15,6 +15,7 @@ Threads, each with one job:
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from pathlib import Path
@@ -30,7 +31,7 @@ from edge.hub.notify.dispatcher import Dispatcher
 from edge.hub.notify.vapid import load_or_create_vapid
 from edge.hub.notify.webpush import WebPushSender
 from edge.mqtt import MqttClient, Received
-from edge.protocol import GatewayHealth, Occupancy, Receipt, Sightings, StaffAlert, Status, Topic
+from edge.protocol import GatewayHealth, Message, Occupancy, Receipt, Sightings, StaffAlert, Status, Topic
 from edge.store import load_layout
 from edge.systemd import notify, watchdog_interval_s
 
@@ -75,6 +76,7 @@ class HubService:
         self.http = HttpServer(create_app(self.context), config.hub.http)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._outgoing: queue.SimpleQueue[tuple[Topic, Message] | None] = queue.SimpleQueue()
 
     # --- lifecycle -------------------------------------------------------------------------------------------
 
@@ -89,7 +91,9 @@ class HubService:
         c.subscribe(Topic.KIOSK_STATUS, Status, self._on_kiosk_status)
         c.start()
         self.http.start()
-        for name, target in (("hub-ticker", self._tick_loop), ("hub-dispatch", self._dispatch_loop)):
+        threads = (("hub-ticker", self._tick_loop), ("hub-dispatch", self._dispatch_loop),
+                   ("hub-publish", self._publish_loop))  # fmt: skip
+        for name, target in threads:
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -112,6 +116,7 @@ class HubService:
         notify("STOPPING=1")
         self._stop.set()
         self.dispatcher.wake.set()
+        self._outgoing.put(None)
         for thread in self._threads:
             thread.join(timeout=10.0)
         self.http.stop()
@@ -155,8 +160,7 @@ class HubService:
                 self._publish(self.core.tick(now))
                 if now >= next_occupancy:
                     zones = self.core.occupancy_snapshot()
-                    occupancy = Occupancy(t=now, zones=zones, total=sum(zones.values()))
-                    self.client.publish(Topic.OCCUPANCY, occupancy, block=False)
+                    self._outgoing.put((Topic.OCCUPANCY, Occupancy(t=now, zones=zones, total=sum(zones.values()))))
                     next_occupancy = now + OCCUPANCY_EVERY_S
             except Exception:
                 log.exception("hub tick failed")
@@ -170,16 +174,23 @@ class HubService:
     # --- publishing ------------------------------------------------------------------------------------------
 
     def _publish(self, out: Output) -> None:
+        # Handed to the publisher thread: the MQTT handlers run on paho's network thread, which must stay free to
+        # read the broker's acknowledgements, or the in-flight cap would fill while it waits on itself.
         for journey in out.journeys:
-            self._safe_publish(Topic.JOURNEY, journey)
+            self._outgoing.put((Topic.JOURNEY, journey))
         for alert in out.alerts:
-            self._safe_publish(Topic.ALERT, alert)
+            self._outgoing.put((Topic.ALERT, alert))
 
-    def _safe_publish(self, topic: Topic, message: object) -> None:
-        try:
-            self.client.publish(topic, message, block=False)  # type: ignore[arg-type]
-        except Exception as exc:  # backpressure while the broker is away: journeys are in the database anyway
-            log.warning("could not publish %s: %s", topic.name, exc)
+    def _publish_loop(self) -> None:
+        while True:
+            item = self._outgoing.get()
+            if item is None:
+                return
+            topic, message = item
+            try:
+                self.client.publish(topic, message, block=not self._stop.is_set(), timeout=5.0)
+            except Exception as exc:  # the broker gone for long: the journey is in the database anyway
+                log.warning("could not publish %s: %s", topic.name, exc)
 
     def _publish_staff(self, alert: StaffAlert) -> None:
         self.client.publish(Topic.STAFF_ALERT, alert, block=False)

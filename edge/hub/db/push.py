@@ -41,10 +41,14 @@ class PushSubscription:
 
 
 def _check(endpoint: str, p256dh: str, auth: str) -> None:
-    parts = urlsplit(endpoint)
+    try:
+        parts = urlsplit(endpoint)
+        host = parts.hostname
+    except ValueError:  # "http://0[" and the like: not a URL at all
+        raise InvalidRecord("endpoint", "invalid", "an https URL") from None
     # Plain http only to this machine: a local push service in development and tests.
-    local = parts.scheme == "http" and parts.hostname in _LOOPBACK
-    if len(endpoint) > ENDPOINT_MAX or not (parts.scheme == "https" or local) or not parts.hostname:
+    local = parts.scheme == "http" and host in _LOOPBACK
+    if len(endpoint) > ENDPOINT_MAX or not (parts.scheme == "https" or local) or not host:
         raise InvalidRecord("endpoint", "invalid", "an https URL")
     for name, value in (("keys.p256dh", p256dh), ("keys.auth", auth)):
         if not value or len(value) > KEY_MAX or not value.isascii():

@@ -61,3 +61,12 @@ def test_bad_subscriptions(
 def test_an_unknown_member(push: PushSubscriptions) -> None:
     with pytest.raises(NotFound):
         push.add("m_nobody", ENDPOINT, "k", "a")
+
+
+def test_an_endpoint_that_is_not_a_url_is_an_invalid_record(
+    push: PushSubscriptions, make_member: Callable[..., Member]
+) -> None:
+    member = make_member()
+    with pytest.raises(InvalidRecord) as caught:
+        push.add(member.member_id, "http://0[", "k", "a")
+    assert caught.value.field == "endpoint"
