@@ -132,12 +132,15 @@ class Devices:
             yield device_id, self.box.open(row["sealed_key"], context=device_id.encode("ascii")), int(row["k"])
 
     def keys(
-        self, *, member_id: str | None = None, consenting_only: bool = False
+        self, *, member_id: str | None = None, consenting_only: bool = False, page: int = 2000
     ) -> Iterator[tuple[str, str, bytes, int]]:
         """``(device_id, member_id, identity_key, k)`` of the enrolled devices (of one member, when given; of
-        members who grant the proximity consent now, with `consenting_only`): what the hub's EID table is made of."""
-        sql = "SELECT device_id, member_id, sealed_key, k FROM devices WHERE 1 = 1"
-        params: list[str] = []
+        members who grant the proximity consent now, with `consenting_only`): what the hub's EID table is made of.
+
+        Read `page` rows at a time, so loading 100,000 devices at start never holds them all as rows at once
+        (the peak would stay in the process's memory long after)."""
+        sql = "SELECT device_id, member_id, sealed_key, k FROM devices WHERE device_id > ?"
+        params: list[object] = []
         if member_id is not None:
             sql += " AND member_id = ?"
             params.append(member_id)
@@ -146,10 +149,17 @@ class Devices:
                 " AND member_id IN (SELECT member_id FROM consents WHERE granted = 1 AND id IN"
                 " (SELECT MAX(id) FROM consents WHERE purpose = 'proximity' GROUP BY member_id))"
             )
-        for row in fetch_all(self.db, sql + " ORDER BY device_id", params):
-            device_id = row["device_id"]
-            key = self.box.open(row["sealed_key"], context=device_id.encode("ascii"))
-            yield device_id, row["member_id"], key, int(row["k"])
+        sql += " ORDER BY device_id LIMIT ?"
+        after = ""
+        while True:
+            rows = fetch_all(self.db, sql, [after, *params, page])
+            for row in rows:
+                device_id = row["device_id"]
+                key = self.box.open(row["sealed_key"], context=device_id.encode("ascii"))
+                yield device_id, row["member_id"], key, int(row["k"])
+            if len(rows) < page:
+                return
+            after = rows[-1]["device_id"]
 
     def member_of(self, device_id: str) -> str | None:
         """The member a device belongs to, or None."""
