@@ -250,17 +250,16 @@ class HubCore:
     # --- decisions -------------------------------------------------------------------------------------------
 
     def _handle(self, events: Iterable[JourneyEvent], now: float, out: Output) -> None:
-        for event in events:
-            member_id = self.identities.member_of(event.device)
-            if member_id is None:
-                continue  # the device was removed (consent withdrawn) while its visit was open
-            self.metrics.journey_events.labels(event=event.event).inc()
-            with transaction(self._db):
+        # One transaction for all the events of a batch: one disk sync, and a batch is taken whole or not at all.
+        with transaction(self._db):
+            for event in events:
+                member_id = self.identities.member_of(event.device)
+                if member_id is None:
+                    continue  # the device was removed (consent withdrawn) while its visit was open
+                self.metrics.journey_events.labels(event=event.event).inc()
                 step = self._continue_visit(event, member_id, now)
-                if step is None:
-                    continue
-                if not self._journeys.record(step, member_id):
-                    continue  # no proximity consent any more: nothing is kept
+                if step is None or not self._journeys.record(step, member_id):
+                    continue  # resumed after a restart, or no proximity consent any more: nothing is kept
                 if step.event == "enter":
                     self.dwell.on_zone(step.device, step.visit, step.zone or "", step.t)
                     out.planned += self._decide(StoreEnter(t=step.t, visit=step.visit, zone=step.zone), member_id)
@@ -269,7 +268,7 @@ class HubCore:
                 elif step.event == "exit":
                     self.dwell.on_exit(step.device)
                     self._aliases.pop(event.visit, None)
-            out.journeys.append(step.to_journey(self._ref(member_id)))
+                out.journeys.append(step.to_journey(self._ref(member_id)))
         self._occupancy = self.engine.occupancy()
         if out.planned:
             self.on_outbox()
