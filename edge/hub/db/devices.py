@@ -145,9 +145,11 @@ class Devices:
             sql += " AND member_id = ?"
             params.append(member_id)
         if consenting_only:
+            # The member's latest proximity change, found through the (member_id, purpose, id) index per row: a
+            # grouped subquery over every consent would be evaluated again for each page.
             sql += (
-                " AND member_id IN (SELECT member_id FROM consents WHERE granted = 1 AND id IN"
-                " (SELECT MAX(id) FROM consents WHERE purpose = 'proximity' GROUP BY member_id))"
+                " AND (SELECT c.granted FROM consents c WHERE c.member_id = devices.member_id"
+                " AND c.purpose = 'proximity' ORDER BY c.id DESC LIMIT 1) = 1"
             )
         sql += " ORDER BY device_id LIMIT ?"
         after = ""
