@@ -101,9 +101,7 @@ class Journeys:
         """End the visits still open whose last event is older than `before_t`, at that last event: the hub was
         down when they ended. How many were closed."""
         with transaction(self.db):
-            cursor = self.db.execute(
-                "UPDATE visits SET ended = last_t WHERE ended IS NULL AND last_t < ?", [before_t]
-            )
+            cursor = self.db.execute("UPDATE visits SET ended = last_t WHERE ended IS NULL AND last_t < ?", [before_t])
             return int(cursor.rowcount)
 
     def get(self, visit_id: str) -> Visit | None:
