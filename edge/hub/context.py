@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from edge.config import HubConfig
+from edge.hub.feed import LiveFeed
 from edge.hub.metrics import HubMetrics
 from edge.store import StoreLayout
 
@@ -59,6 +60,8 @@ class HubContext:
     """The live devices per zone from the service's presence engine (a thread-safe snapshot); None without a
     live service, when the API answers from the zones alone, every count 0."""
     metrics: HubMetrics = field(default_factory=HubMetrics)
+    feed: LiveFeed = field(default_factory=LiveFeed)
+    """What just happened (journeys, notifications, alerts, occupancy), pseudonymous, for the dashboard."""
     clock: Callable[[], float] = time.time
 
     @property

@@ -40,6 +40,7 @@ from edge.hub.db import (
 )
 from edge.hub.dwell import DwellWatch
 from edge.hub.facts import FactsLoader
+from edge.hub.feed import LiveFeed
 from edge.hub.fleet import FleetWatch
 from edge.hub.identities import DeviceIdentity, Identities
 from edge.hub.metrics import HubMetrics
@@ -94,12 +95,14 @@ class HubCore:
         secret_key: bytes,
         *,
         metrics: HubMetrics | None = None,
+        feed: LiveFeed | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         hub = config.hub
         self.config = config
         self.layout = layout
         self.metrics = metrics if metrics is not None else HubMetrics()
+        self.feed = feed if feed is not None else LiveFeed(clock)
         self._clock = clock
         self._db = connect()
         self._lock = threading.RLock()
@@ -236,12 +239,23 @@ class HubCore:
                     out.planned += self._decide(event, member_id)
             out.alerts.extend(self.fleet.tick(now, self.engine.skewed_gateways()))
             self._occupancy = self.engine.occupancy()
+            self._to_feed(out)
             self.metrics.devices_in_store.set(sum(self._occupancy.values()))
             self.metrics.alerts_active.set(len(self.fleet.active()))
             self._housekeeping(now)
         if out.planned:
             self.on_outbox()
         return out
+
+    def _to_feed(self, out: Output) -> None:
+        for journey in out.journeys:
+            self.feed.publish("journey", {
+                "t": journey.t, "event": journey.event, "zone": journey.zone, "prev": journey.prev,
+                "member": journey.member, "visit": journey.visit,
+            })  # fmt: skip
+        for alert in out.alerts:
+            self.feed.publish("alert", {"kind": alert.kind, "source": alert.source, "active": alert.active,
+                                        "severity": alert.severity, "detail": alert.detail})  # fmt: skip
 
     def occupancy_snapshot(self) -> dict[str, int]:
         """Devices per zone as of the last tick or batch (a copy: safe from any thread)."""
@@ -270,6 +284,7 @@ class HubCore:
                     self._aliases.pop(event.visit, None)
                 out.journeys.append(step.to_journey(self._ref(member_id)))
         self._occupancy = self.engine.occupancy()
+        self._to_feed(out)
         if out.planned:
             self.on_outbox()
 
@@ -305,6 +320,7 @@ class HubCore:
             return 0
         decision = plan(event, self.facts.for_event(event, member), self.planner)
         written = 0
+        ref = self._ref(member_id)
         for p in decision.planned:
             row = Notification(
                 idempotency_key=p.idempotency_key, channel=p.channel, kind=p.kind, payload=p.payload,
@@ -312,6 +328,10 @@ class HubCore:
             )  # fmt: skip
             if self._outbox.enqueue(row) is not None:
                 written += 1
+                self.feed.publish("notification", {
+                    "state": "decided", "campaign": p.campaign_id, "trigger": p.trigger, "channel": p.channel,
+                    "kind": p.kind, "member": ref, "visit": p.visit,
+                })  # fmt: skip
         decisions = self.metrics.decisions
         decisions.labels(outcome="planned").inc(len(decision.planned))
         for refusal in decision.refused:

@@ -25,6 +25,7 @@ from edge.hub.campaigns import default_campaigns
 from edge.hub.context import HubContext
 from edge.hub.core import HubCore, Output
 from edge.hub.db import CampaignStore, load_or_create_key, open_database
+from edge.hub.feed import LiveFeed
 from edge.hub.http import HttpServer
 from edge.hub.metrics import HubMetrics
 from edge.hub.notify.dispatcher import Dispatcher
@@ -53,13 +54,14 @@ class HubService:
         secret_key = load_or_create_key(config.hub.secret_key_file)
         self.vapid = load_or_create_vapid(config.hub.vapid_private_key_file)
         self.metrics = HubMetrics()
+        self.feed = LiveFeed()
         self.core = HubCore(
-            config, layout, lambda: open_database(db_path), secret_key, metrics=self.metrics,
+            config, layout, lambda: open_database(db_path), secret_key, metrics=self.metrics, feed=self.feed,
         )  # fmt: skip
         self.context = HubContext(
             config=config, layout=layout, connect=lambda: open_database(db_path), secret_key=secret_key,
             vapid_public_key=self.vapid.application_server_key, listener=self.core.listener,
-            occupancy=self.core.occupancy_snapshot, metrics=self.metrics,
+            occupancy=self.core.occupancy_snapshot, metrics=self.metrics, feed=self.feed,
         )  # fmt: skip
         self.client = MqttClient(
             config.mqtt, store=config.store.id, client_id=client_id or f"corsia-hub-{config.store.id}",
@@ -68,7 +70,7 @@ class HubService:
         self.sender = WebPushSender(self.vapid, config.hub.vapid_subject)
         self.dispatcher = Dispatcher(
             open_database(db_path), self.sender, self._publish_staff, public_url=config.hub.public_url,
-            metrics=self.metrics,
+            metrics=self.metrics, feed=self.feed,
         )  # fmt: skip
         self.core.on_outbox = self.dispatcher.wake.set
         from edge.hub.api import create_app  # Flask only when serving

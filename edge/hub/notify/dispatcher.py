@@ -23,6 +23,7 @@ from urllib.parse import quote
 import msgspec
 
 from edge.hub.db import Outbox, OutboxRow, PushSubscriptions
+from edge.hub.feed import LiveFeed
 from edge.hub.metrics import HubMetrics
 from edge.hub.notify.backoff import MAX_ATTEMPTS, next_attempt
 from edge.hub.notify.webpush import PushArgumentError, SendResult, Subscription, Urgency, make_topic
@@ -57,6 +58,7 @@ class Dispatcher:
         *,
         public_url: str,
         metrics: HubMetrics | None = None,
+        feed: LiveFeed | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._outbox = Outbox(db, clock=clock)
@@ -65,6 +67,7 @@ class Dispatcher:
         self._publish_staff = publish_staff
         self._public_url = public_url.rstrip("/")
         self._metrics = metrics
+        self._feed = feed
         self._clock = clock
         self.wake = threading.Event()
         """Set by whoever wrote to the outbox, so the dispatcher does not wait for its next poll."""
@@ -115,6 +118,7 @@ class Dispatcher:
             return
         self._outbox.mark_sent(row.id, self._clock())
         self._count("delivered")
+        self._tell(row, "sent")
 
     def _send_push(self, row: OutboxRow) -> None:
         subscriptions = self._subscriptions.for_member(row.member_id) if row.member_id else []
@@ -147,6 +151,7 @@ class Dispatcher:
         if delivered:
             # One of the member's phones has it; retrying the others would risk a copy on the ones that do.
             self._outbox.mark_sent(row.id, self._clock())
+            self._tell(row, "sent")
         elif errors and any(e.startswith("retry") for e in errors):
             self._retry(row, "; ".join(errors), retry_after)
         else:
@@ -167,6 +172,11 @@ class Dispatcher:
             return
         when = next_attempt(row.attempts + 1, self._clock(), retry_after_s=retry_after_s)
         self._outbox.mark_retry(row.id, error, when)
+
+    def _tell(self, row: OutboxRow, state: str) -> None:
+        if self._feed is not None:
+            self._feed.publish("notification", {"state": state, "campaign": row.campaign_id, "kind": row.kind,
+                                                "channel": row.channel, "visit": row.visit})  # fmt: skip
 
     def _count(self, outcome: str) -> None:
         if self._metrics is not None:
