@@ -15,9 +15,11 @@ from edge.config.processes import (
     GatewayConfig,
     HubConfig,
     KioskConfig,
+    MonitorConfig,
     load_gateway_config,
     load_hub_config,
     load_kiosk_config,
+    load_monitor_config,
 )
 from edge.config.sections import (
     GatewaySection,
@@ -40,6 +42,7 @@ __all__ = [
     "HubSection",
     "InvalidValue",
     "KioskConfig",
+    "MonitorConfig",
     "KioskSection",
     "LogSection",
     "MqttSection",
@@ -49,5 +52,6 @@ __all__ = [
     "load_gateway_config",
     "load_hub_config",
     "load_kiosk_config",
+    "load_monitor_config",
     "read_toml",
 ]

@@ -51,6 +51,15 @@ class KioskConfig:
     log: LogSection = field(default_factory=LogSection)
 
 
+@dataclass(frozen=True, slots=True)
+class MonitorConfig:
+    """``corsia monitor``: which store, and the broker with IT's credentials."""
+
+    store: StoreSection = field(default_factory=StoreSection)
+    mqtt: MqttSection = field(default_factory=MqttSection)
+    log: LogSection = field(default_factory=LogSection)
+
+
 def load_gateway_config(path: ConfigPath | None, env: Mapping[str, str] | None = None) -> GatewayConfig:
     """The gateway's config from `path` (None: defaults) and `env` (None: ``os.environ``)."""
     return load_config(GatewayConfig, path, env)
@@ -64,3 +73,8 @@ def load_hub_config(path: ConfigPath | None, env: Mapping[str, str] | None = Non
 def load_kiosk_config(path: ConfigPath | None, env: Mapping[str, str] | None = None) -> KioskConfig:
     """The kiosk's config from `path` (None: defaults) and `env` (None: ``os.environ``)."""
     return load_config(KioskConfig, path, env)
+
+
+def load_monitor_config(path: ConfigPath | None, env: Mapping[str, str] | None = None) -> MonitorConfig:
+    """IT's monitor's config from `path` (None: defaults) and `env` (None: ``os.environ``)."""
+    return load_config(MonitorConfig, path, env)
