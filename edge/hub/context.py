@@ -59,6 +59,8 @@ class HubContext:
     occupancy: Callable[[], dict[str, int]] | None = None
     """The live devices per zone from the service's presence engine (a thread-safe snapshot); None without a
     live service, when the API answers from the zones alone, every count 0."""
+    fleet: Callable[[], dict[str, str]] | None = None
+    """Each gateway ``online`` or ``offline`` from the live service; None without one."""
     metrics: HubMetrics = field(default_factory=HubMetrics)
     feed: LiveFeed = field(default_factory=LiveFeed)
     """What just happened (journeys, notifications, alerts, occupancy), pseudonymous, for the dashboard."""

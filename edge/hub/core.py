@@ -242,10 +242,28 @@ class HubCore:
             self._to_feed(out)
             self.metrics.devices_in_store.set(sum(self._occupancy.values()))
             self.metrics.alerts_active.set(len(self.fleet.active()))
+            self._fleet_metrics(now)
             self._housekeeping(now)
         if out.planned:
             self.on_outbox()
         return out
+
+    def fleet_states(self) -> dict[str, str]:
+        """Each gateway ``online`` or ``offline`` as of now (thread-safe)."""
+        with self._lock:
+            return self.fleet.states(self._clock())
+
+    def _fleet_metrics(self, now: float) -> None:
+        m = self.metrics
+        for gw, state in self.fleet.states(now).items():
+            m.gateway_up.labels(gateway=gw).set(1 if state == "online" else 0)
+        for gw, health in self.fleet.healths().items():
+            m.gateway_adverts.labels(gateway=gw).set(health.adverts_per_s)
+            m.gateway_spool.labels(gateway=gw).set(health.spool)
+            m.gateway_restarts.labels(gateway=gw).set(health.scanner_restarts)
+            m.gateway_rss.labels(gateway=gw).set(health.rss_mb * 1024 * 1024)
+            if health.cpu_temp_c is not None:
+                m.gateway_temp.labels(gateway=gw).set(health.cpu_temp_c)
 
     def _to_feed(self, out: Output) -> None:
         for journey in out.journeys:

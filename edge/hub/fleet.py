@@ -39,6 +39,8 @@ class _Device:
     """It said so (a clean stop or its last will)."""
     scanner: str = "scanning"
     spool: int = 0
+    health: GatewayHealth | None = None
+    """The last health report (gateways)."""
     active: dict[AlertKind, str] = field(default_factory=dict)
     """Alerts currently raised, with the detail they were raised with."""
 
@@ -79,6 +81,7 @@ class FleetWatch:
         if device is not None:
             device.scanner = health.scanner
             device.spool = health.spool
+            device.health = health
 
     def kiosk_seen(self, kiosk: str, online: bool, now: float) -> None:
         """A kiosk's status or health message. Kiosks unknown at start are added (they are not in the layout)."""
@@ -110,6 +113,17 @@ class FleetWatch:
             gone = device.offline or now - device.last_heard >= max(self._silence_s, 60.0)
             self._edge(alerts, kiosk, device, "kiosk_offline", gone, "the kiosk is not reporting", now)
         return alerts
+
+    def states(self, now: float) -> dict[str, str]:
+        """Each gateway's state as IT sees it: ``online``, or ``offline`` (said so, or silent too long)."""
+        return {
+            gw: "offline" if d.offline or now - d.last_heard >= self._silence_s else "online"
+            for gw, d in self._gateways.items()
+        }
+
+    def healths(self) -> dict[str, GatewayHealth]:
+        """The last health report of each gateway that sent one."""
+        return {gw: d.health for gw, d in self._gateways.items() if d.health is not None}
 
     def active(self) -> list[tuple[str, AlertKind]]:
         """The alerts raised and not yet cleared, as (device, kind)."""

@@ -35,4 +35,16 @@ class HubMetrics:
         self.devices_in_store = Gauge("corsia_hub_devices_in_store", "Devices in a visit", registry=r)
         self.enrolled_devices = Gauge("corsia_hub_enrolled_devices", "Devices the EID resolver knows", registry=r)
         self.alerts_active = Gauge("corsia_hub_alerts_active", "IT alerts currently raised", registry=r)
+        # Fleet status from the gateways' own reports, so one Prometheus scrape of the hub covers the store.
+        self.gateway_up = Gauge("corsia_gateway_up", "1 when the gateway reports, 0 when offline or silent",
+                                ["gateway"], registry=r)  # fmt: skip
+        self.gateway_adverts = Gauge("corsia_gateway_adverts_per_second", "Advertisements heard", ["gateway"],
+                                     registry=r)  # fmt: skip
+        self.gateway_spool = Gauge("corsia_gateway_spool_batches", "Batches waiting in the spool", ["gateway"],
+                                   registry=r)  # fmt: skip
+        self.gateway_restarts = Gauge("corsia_gateway_scanner_restarts", "Scanner restarts since start",
+                                      ["gateway"], registry=r)  # fmt: skip
+        self.gateway_rss = Gauge("corsia_gateway_rss_bytes", "Gateway process memory", ["gateway"], registry=r)
+        self.gateway_temp = Gauge("corsia_gateway_cpu_temperature_celsius", "Gateway CPU temperature", ["gateway"],
+                                  registry=r)  # fmt: skip
         self.http_requests = Counter("corsia_hub_http_requests", "API requests", ["endpoint", "status"], registry=r)

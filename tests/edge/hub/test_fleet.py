@@ -63,3 +63,12 @@ def test_unknown_gateways_are_ignored_and_kiosks_are_tracked_as_they_appear() ->
     assert watch.tick(2.0) == []
     watch.kiosk_seen("kiosk-01", online=False, now=5.0)
     assert kinds(watch.tick(5.0)) == [("kiosk_offline", "kiosk-01", True)]
+
+
+def test_states_and_last_healths_for_the_dashboard_and_metrics() -> None:
+    watch = FleetWatch(["gw-01", "gw-02"], silence_s=60.0, backlog=30, started=0.0)
+    watch.sightings("gw-01", 50.0)
+    watch.health("gw-01", health(spool=4), 50.0)
+    assert watch.states(70.0) == {"gw-01": "online", "gw-02": "offline"}
+    assert watch.healths()["gw-01"].spool == 4
+    assert "gw-02" not in watch.healths()

@@ -183,3 +183,7 @@ def test_it_gets_alerts_for_a_silent_gateway_and_a_scanner_down(
     gateway.publish(Topic.GATEWAY_HEALTH, health, device="gw-09")
     hub.sight("gw-09", [])
     assert wait_for(lambda: any(a.kind == "scanner_down" and a.source == "gw-09" for a in alerts), 10)
+    metrics = hub.api("GET", "/metrics").text  # the fleet on the hub's own scrape
+    assert 'corsia_gateway_up{gateway="gw-09"} 1.0' in metrics
+    assert 'corsia_gateway_up{gateway="gw-01"} 0.0' in metrics
+    assert 'corsia_gateway_scanner_restarts{gateway="gw-09"} 3.0' in metrics
