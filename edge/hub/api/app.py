@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from flask import Flask, Response, request
 
-from edge.hub.api import campaigns, catalog, devices, members, orders, store, system, tracking, wishlist
+from edge.hub.api import campaigns, catalog, devices, feedback, members, orders, store, system, tracking, wishlist
 from edge.hub.api.database import init_app
 from edge.hub.api.domain import register_domain_errors
 from edge.hub.api.errors import register_error_handlers
@@ -28,6 +28,7 @@ BLUEPRINTS: tuple[ApiBlueprint, ...] = (
     campaigns.api,
     store.api,
     tracking.root,
+    feedback.root,
 )
 
 

@@ -83,6 +83,8 @@ def _operation(route: Route, schema_of: dict[Any, Any], components: dict[str, An
             response["headers"] = {h: {"schema": {"type": "string"}} for h in answer.headers}
         responses[str(status)] = response
     for status in route.errors:
+        if status in route.answers:
+            continue  # the route answers this status itself (a page for people, not a JSON error)
         responses[str(status)] = {
             "description": HTTPStatus(status).phrase,
             "content": {JSON: {"schema": schema_of[ErrorBody]}},
@@ -97,6 +99,8 @@ def _path_parameter(name: str, converter: str, store: str) -> dict[str, Any]:
     schema: dict[str, Any] = dict(_PATH_TYPES.get(converter, {"type": "string"}))
     if name == "store":
         schema["enum"] = [store]  # a hub serves one store; any other id is a 404
+    elif name == "token":
+        schema["pattern"] = "^[0-9a-f]{32}$"  # a feedback link's token
     else:
         schema["minLength"] = 1
     return {"name": name, "in": "path", "required": True, "schema": schema}

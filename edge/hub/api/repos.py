@@ -9,6 +9,7 @@ from edge.hub.db import (
     Catalog,
     Consents,
     Devices,
+    Feedback,
     Journeys,
     Members,
     Outbox,
@@ -73,3 +74,8 @@ def outbox() -> Outbox:
 def app_member(token: str) -> str | None:
     """The member an app token speaks for, or None."""
     return devices().member_for_app_token(token)
+
+
+def feedback() -> Feedback:
+    """Answers to purchase pushes' feedback links on this request's connection."""
+    return Feedback(get_db(), hub_context().clock)

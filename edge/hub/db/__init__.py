@@ -41,6 +41,7 @@ from edge.hub.db.errors import (
     UnknownProduct,
     UnknownPurpose,
 )
+from edge.hub.db.feedback import Feedback, FeedbackAnswer
 from edge.hub.db.ids import ean13_check_digit, is_ean13
 from edge.hub.db.journeys import Journeys, Visit
 from edge.hub.db.members import Member, Members, NewMember
@@ -72,6 +73,8 @@ __all__ = [
     "DuplicateMember",
     "DuplicateOrder",
     "Enrollment",
+    "Feedback",
+    "FeedbackAnswer",
     "HubDatabase",
     "ImportResult",
     "InvalidRecord",

@@ -211,7 +211,21 @@ CREATE INDEX outbox_visit ON outbox (visit);
 CREATE INDEX outbox_created ON outbox (created)
 """
 
-MIGRATIONS: Final[tuple[Migration, ...]] = (Migration(1, "initial schema", _statements(SCHEMA_V1)),)
+# A purchase push's feedback link: one answer per link (the latest counts), keyed by the link's opaque token only.
+SCHEMA_V2: Final = """
+CREATE TABLE feedback (
+    token    TEXT PRIMARY KEY,
+    rating   INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+    comment  TEXT NOT NULL DEFAULT '',
+    t        REAL NOT NULL
+);
+CREATE INDEX feedback_t ON feedback (t)
+"""
+
+MIGRATIONS: Final[tuple[Migration, ...]] = (
+    Migration(1, "initial schema", _statements(SCHEMA_V1)),
+    Migration(2, "feedback from purchase pushes", _statements(SCHEMA_V2)),
+)
 
 _VERSION_TABLE: Final = """
 CREATE TABLE IF NOT EXISTS schema_version (

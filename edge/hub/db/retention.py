@@ -29,7 +29,7 @@ def enforce_retention(
 
     Keys: ``visits`` (a visit goes when its last event is older than `presence_days`, with its
     ``journey_events``, also counted), ``receipts`` (older than `profiling_days`, with their lines),
-    ``outbox`` (decided more than `marketing_days` ago) and ``enrollment_tokens``.
+    ``outbox`` and ``feedback`` (more than `marketing_days` ago) and ``enrollment_tokens``.
     """
     for name, days in (
         ("presence_days", presence_days),
@@ -51,6 +51,7 @@ def enforce_retention(
         )
         receipts = db.execute("DELETE FROM receipts WHERE t < ?", [now - profiling_days * DAY_S]).rowcount
         outbox = db.execute("DELETE FROM outbox WHERE created < ?", [now - marketing_days * DAY_S]).rowcount
+        feedback = db.execute("DELETE FROM feedback WHERE t < ?", [now - marketing_days * DAY_S]).rowcount
         tokens = db.execute(
             "DELETE FROM enrollment_tokens WHERE MIN(expires, COALESCE(used, expires)) < ?", [now - TOKEN_GRACE_S]
         ).rowcount
@@ -59,5 +60,6 @@ def enforce_retention(
         "journey_events": events,
         "receipts": receipts,
         "outbox": outbox,
+        "feedback": feedback,
         "enrollment_tokens": tokens,
     }

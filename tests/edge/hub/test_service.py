@@ -92,6 +92,16 @@ def test_a_receipt_brings_the_thank_you_with_a_coupon_for_a_related_product(
     assert len(hub.push.deliveries(giulia.subscription)) == 1
     member = hub.api("GET", f"/api/v1/members/{giulia.member_id}").json()
     assert member["points"] == 89
+    # The feedback link: a rating page in the member's language, one tap records the answer.
+    link = str(body["feedback_url"]).removeprefix("http://127.0.0.1:8000")
+    page = hub.api("GET", link)
+    assert page.status_code == 200
+    assert "Com&#x27;è andata?" in page.text
+    answered = hub.api("POST", link, data={"rating": "5", "comment": "Tutto bene"})
+    assert answered.status_code == 200
+    assert "Grazie" in answered.text
+    assert hub.api("POST", link, data={"rating": "9"}).status_code == 422
+    assert hub.api("GET", "/feedback/" + "0" * 32).status_code == 404
 
 
 def test_pickup_arrival_alerts_the_staff_and_tells_the_customer(

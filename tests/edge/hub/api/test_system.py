@@ -88,7 +88,7 @@ def test_the_document_states_security_and_errors(app: Flask, client: FlaskClient
         if route.body is not None:
             assert {"400", "413", "415", "422"} <= set(responses)
         for status, response in responses.items():
-            if int(status) >= 400 and status != "503":
+            if int(status) >= 400 and status != "503" and int(status) not in route.answers:
                 assert response["content"]["application/json"]["schema"] == error_ref, (route.path, status)
 
 
