@@ -108,6 +108,29 @@ class Devices:
             )  # fmt: skip
         return Enrollment(device_id, identity_key, k, app_token, row["member_id"])
 
+    def provision(self, member_id: str, identity_key: bytes, platform: str = "tag", k: int = DEFAULT_K) -> str:
+        """Register a device whose identity key was set elsewhere: a key-fob tag programmed at the factory (its
+        key comes on the delivery note), or a simulated phone. Returns the new device id; it has no app token.
+        `NotFound` for an unknown member."""
+        if platform not in PLATFORMS:
+            raise InvalidRecord("platform", "invalid", ", ".join(PLATFORMS))
+        if len(identity_key) != KEY_BYTES:
+            raise InvalidRecord("identity_key", "invalid", f"{KEY_BYTES} bytes")
+        if not 0 <= k <= MAX_K:
+            raise InvalidRecord("k", "invalid", f"0 to {MAX_K}")
+        device_id = new_device_id()
+        with transaction(self.db):
+            if fetch_one(self.db, "SELECT 1 FROM members WHERE member_id = ?", [member_id]) is None:
+                raise NotFound("member", member_id)
+            self.db.execute(
+                "INSERT INTO devices (device_id, member_id, platform, k, sealed_key, app_token_hash, created) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                # A tag has no app: the hash of a token nobody is ever given, so no bearer matches it.
+                (device_id, member_id, platform, k, self.box.seal(identity_key, context=device_id.encode("ascii")),
+                 token_hash(new_token()), self.clock()),
+            )  # fmt: skip
+        return device_id
+
     def member_for_app_token(self, token: str) -> str | None:
         """The member whose app presents this bearer token, or None."""
         value = fetch_value(self.db, "SELECT member_id FROM devices WHERE app_token_hash = ?", [token_hash(token)])

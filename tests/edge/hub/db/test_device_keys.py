@@ -29,3 +29,23 @@ def test_keys_come_page_by_page_without_loss_and_filter_by_member_and_consent(
     consenting = [m for _, m, _, _ in devices.keys(consenting_only=True, page=2)]
     assert set(consenting) == {m.member_id for n, m in enumerate(members) if n % 2 == 0}
     assert len(consenting) == 8  # two phones each
+
+
+def test_a_provisioned_tag_resolves_like_an_enrolled_phone_and_has_no_app_token(
+    db: HubDatabase, box: SecretBox, make_member: Callable[..., Member]
+) -> None:
+    import pytest
+
+    from edge.hub.db import InvalidRecord, NotFound
+
+    devices = Devices(db, box)
+    member = make_member()
+    key = bytes(range(16))
+    device_id = devices.provision(member.member_id, key)
+    assert [(d, m, k) for d, m, k, _ in devices.keys()] == [(device_id, member.member_id, key)]
+    assert devices.member_of(device_id) == member.member_id
+    assert [d.platform for d in devices.for_member(member.member_id)] == ["tag"]
+    with pytest.raises(NotFound):
+        devices.provision("m_0000000000000000", key)
+    with pytest.raises(InvalidRecord):
+        devices.provision(member.member_id, b"short")
