@@ -147,7 +147,7 @@ class HubCore:
         """Load the enrolled, consenting devices and the campaigns; close visits the hub missed the end of.
         Returns how many devices can be recognised."""
         with self._lock:
-            rows = self._devices.keys(consenting_only=True)
+            rows = self._devices.keyring(consenting_only=True)
             count = self.identities.load(DeviceIdentity(d, m, key, k) for d, m, key, k in rows)
             self._journeys.close_stale(now - self.config.hub.exit_timeout_s - RESUME_GRACE_S)
             self._housekeeping(now)
@@ -376,7 +376,7 @@ class HubCore:
             self._refs.pop(member_id, None)
             consents = self.facts.member(member_id)
             proximity = consents is not None and consents.consents.proximity
-            devices = [DeviceIdentity(d, m, key, k) for d, m, key, k in self._devices.keys(member_id=member_id)]
+            devices = [DeviceIdentity(d, m, key, k) for d, m, key, k in self._devices.keyring(member_id=member_id)]
             self.identities.set_member(member_id, devices, proximity)
         if members:
             self.metrics.enrolled_devices.set(len(self.identities))

@@ -154,7 +154,7 @@ class Devices:
             device_id = row["device_id"]
             yield device_id, self.box.open(row["sealed_key"], context=device_id.encode("ascii")), int(row["k"])
 
-    def keys(
+    def keyring(
         self, *, member_id: str | None = None, consenting_only: bool = False, page: int = 2000
     ) -> Iterator[tuple[str, str, bytes, int]]:
         """``(device_id, member_id, identity_key, k)`` of the enrolled devices (of one member, when given; of

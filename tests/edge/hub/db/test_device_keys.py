@@ -17,16 +17,16 @@ def test_keys_come_page_by_page_without_loss_and_filter_by_member_and_consent(
         for _ in range(2):
             e = devices.redeem(devices.issue_token(member.member_id), "android")
             enrolled[e.device_id] = (member.member_id, e.identity_key)
-    every = list(devices.keys(page=3))
+    every = list(devices.keyring(page=3))
     assert {d: (m, key) for d, m, key, _ in every} == enrolled
     assert len(every) == len(enrolled)
     one = members[2].member_id
-    assert {d for d, m, _, _ in devices.keys(member_id=one, page=1)} == {
+    assert {d for d, m, _, _ in devices.keyring(member_id=one, page=1)} == {
         d for d, (m, _) in enrolled.items() if m == one
     }
     for n, member in enumerate(members):
         Consents(db).record(member.member_id, {"proximity": n % 2 == 0}, "2026-01", "kiosk")
-    consenting = [m for _, m, _, _ in devices.keys(consenting_only=True, page=2)]
+    consenting = [m for _, m, _, _ in devices.keyring(consenting_only=True, page=2)]
     assert set(consenting) == {m.member_id for n, m in enumerate(members) if n % 2 == 0}
     assert len(consenting) == 8  # two phones each
 
@@ -42,7 +42,7 @@ def test_a_provisioned_tag_resolves_like_an_enrolled_phone_and_has_no_app_token(
     member = make_member()
     key = bytes(range(16))
     device_id = devices.provision(member.member_id, key)
-    assert [(d, m, k) for d, m, k, _ in devices.keys()] == [(device_id, member.member_id, key)]
+    assert [(d, m, k) for d, m, k, _ in devices.keyring()] == [(device_id, member.member_id, key)]
     assert devices.member_of(device_id) == member.member_id
     assert [d.platform for d in devices.for_member(member.member_id)] == ["tag"]
     with pytest.raises(NotFound):
