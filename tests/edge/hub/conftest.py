@@ -17,8 +17,8 @@ from edge.hub.service import HubService
 from edge.identity import eid
 from edge.mqtt import MqttClient
 from edge.protocol import Sighting, Sightings, Topic
+from firmware_sim.devices.push_service import BrowserSubscription, PushService
 from tests.conftest import REPO
-from tests.edge.hub.pushservice import BrowserSubscription, PushService
 
 ADMIN_TOKEN = "admin-token-for-tests-0123456789"
 KIOSK_TOKEN = "kiosk-token-for-tests-0123456789"

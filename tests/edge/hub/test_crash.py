@@ -22,9 +22,9 @@ from edge.config import MqttSection
 from edge.hub.db import Outbox, open_database
 from edge.mqtt import MqttClient
 from edge.protocol import Topic
+from firmware_sim.devices.push_service import PushService
 from tests.conftest import REPO, wait_for
 from tests.edge.hub.conftest import ADMIN_TOKEN, CATALOG, KIOSK_TOKEN, LAYOUT
-from tests.edge.hub.pushservice import PushService
 
 SHOPPERS = 24
 

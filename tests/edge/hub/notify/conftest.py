@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from edge.hub.notify import VapidKeys, WebPushSender, load_or_create_vapid
-from tests.edge.hub.pushservice import PushService
+from firmware_sim.devices.push_service import PushService
 
 SUBJECT = "mailto:it@corsia.example"
 

@@ -12,8 +12,8 @@ import requests
 from pywebpush import WebPusher
 
 from edge.hub.notify import VapidKeys, WebPushSender, load_or_create_vapid
+from firmware_sim.devices.push_service import BrowserSubscription, PushService
 from tests.edge.hub.notify.conftest import SUBJECT
-from tests.edge.hub.pushservice import BrowserSubscription, PushService
 
 MESSAGE = {"title": "Ciao", "body": "Benvenuto", "url": "https://shop.example/app", "notification_id": "n-1"}
 

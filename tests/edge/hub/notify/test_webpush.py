@@ -20,8 +20,8 @@ from edge.hub.notify import (
     make_topic,
 )
 from edge.hub.notify.webpush import classify, parse_retry_after
+from firmware_sim.devices.push_service import PushService
 from tests.edge.hub.notify.conftest import SUBJECT
-from tests.edge.hub.pushservice import PushService
 
 MESSAGE = {
     "title": "Le tue scarpe da corsa sono qui",

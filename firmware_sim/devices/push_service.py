@@ -1,4 +1,5 @@
-"""A local Web Push service for tests: it checks every request like a strict real one and decrypts what it gets.
+"""The simulated phones' Web Push service, for the tests and the demo: it checks every request like a strict real
+one and decrypts what it gets.
 
 `PushService` listens on 127.0.0.1 (a free port) and hands out browser-like subscriptions (`subscribe`). Each
 POST to a subscription's endpoint is checked for RFC 8292 VAPID (ES256 signature valid for the key it names,
@@ -12,8 +13,8 @@ Tests script the service per endpoint: answer an HTTP status for the next N requ
 (`stall`), forget the subscription (`unsubscribe`: 410 from then on), or hold messages while the phone is
 offline (`offline`/`online`), when a message with the same Topic replaces the one held, as RFC 8030 §5.4 says.
 
-All state lives in this object, in the test process, so the service keeps going while a hub process that sends
-to it is killed and restarted.
+All state lives in this object, in the process that runs it, so the service keeps going while a hub process that
+sends to it is killed and restarted.
 """
 
 from __future__ import annotations
