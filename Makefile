@@ -7,9 +7,10 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# Debian packages the tests and the demo use: a real broker, its clients, and a private D-Bus for the
-# virtual BlueZ that the real bleak scans.
-SYSTEM_PACKAGES := mosquitto mosquitto-clients dbus
+# Debian packages the tests and the demo use: a real broker, its clients, a private D-Bus for the virtual BlueZ
+# that the real bleak scans, and Chromium, which Playwright drives for the kiosk's and the dashboard's browser tests
+# (Debian's package: Playwright's own browser download is not needed).
+SYSTEM_PACKAGES := mosquitto mosquitto-clients dbus chromium
 PYTEST_ARGS ?=
 
 .PHONY: demo test lint system-deps venv clean help
