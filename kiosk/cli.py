@@ -1,0 +1,40 @@
+"""`corsia kiosk --config FILE`: run the sign-up kiosk until SIGTERM or Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+from types import FrameType
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--outbox",
+        metavar="FILE",
+        default="var/kiosk-outbox.db",
+        help="the offline outbox's SQLite file (default: %(default)s)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from edge.config import load_kiosk_config
+    from kiosk.service import KioskService
+
+    config = load_kiosk_config(args.config)
+    logging.getLogger().setLevel(config.log.level.upper())
+    service = KioskService(config, app_config={"OUTBOX_PATH": args.outbox})
+    stopping = threading.Event()
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stopping.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, on_signal)
+    service.start()
+    try:
+        stopping.wait()
+    finally:
+        service.stop()
+    return 0
