@@ -6,7 +6,19 @@ from collections.abc import Mapping
 
 from flask import Flask, Response, request
 
-from edge.hub.api import campaigns, catalog, devices, feedback, members, orders, store, system, tracking, wishlist
+from edge.hub.api import (
+    campaigns,
+    catalog,
+    devices,
+    feedback,
+    members,
+    orders,
+    preregistrations,
+    store,
+    system,
+    tracking,
+    wishlist,
+)
 from edge.hub.api.database import init_app
 from edge.hub.api.domain import register_domain_errors
 from edge.hub.api.errors import register_error_handlers
@@ -21,6 +33,7 @@ BLUEPRINTS: tuple[ApiBlueprint, ...] = (
     system.root,
     system.api,
     members.api,
+    preregistrations.api,
     devices.api,
     wishlist.api,
     catalog.api,

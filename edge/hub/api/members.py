@@ -91,6 +91,7 @@ def create_member(body: SignUp) -> Response:
         phone=body.phone,
         language=body.language,
         card=body.card,
+        birth_date=body.birth_date,
         source=body.source,
         consents={
             "service": body.consents.service,
@@ -104,6 +105,7 @@ def create_member(body: SignUp) -> Response:
     with transaction(get_db()):
         member = repos.members().create(new)
         token = repos.devices().issue_token(member.member_id, hub_context().config.hub.enrollment_ttl_s)
+        repos.preregistrations().use(token=body.preregistration, email=member.email)
     return reply(MemberCreated(member.member_id, member.member_number, token), 201)
 
 

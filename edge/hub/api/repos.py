@@ -14,6 +14,7 @@ from edge.hub.db import (
     Members,
     Outbox,
     PickupOrders,
+    Preregistrations,
     PushSubscriptions,
     SecretBox,
     Wishlists,
@@ -79,3 +80,8 @@ def app_member(token: str) -> str | None:
 def feedback() -> Feedback:
     """Answers to purchase pushes' feedback links on this request's connection."""
     return Feedback(get_db(), hub_context().clock)
+
+
+def preregistrations() -> Preregistrations:
+    """Website pre-registrations on this request's connection."""
+    return Preregistrations(get_db(), hub_context().clock)

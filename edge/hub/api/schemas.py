@@ -7,6 +7,7 @@ OpenAPI document's schemas are generated from these classes.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 import msgspec
@@ -53,6 +54,10 @@ class SignUp(Strict):
     language: Language = "it"
     card: Card | None = None
     """An old plastic card to link at once."""
+    birth_date: date | None = None
+    """Optional, ``YYYY-MM-DD``."""
+    preregistration: Token | None = None
+    """The website pre-registration this sign-up finishes (it is used up; so is any with the same email)."""
 
 
 class MemberCreated(msgspec.Struct):

@@ -48,6 +48,7 @@ from edge.hub.db.members import Member, Members, NewMember
 from edge.hub.db.migrations import MIGRATIONS, Migration, latest_version, migrate, schema_version
 from edge.hub.db.orders import STATUSES, OrderLine, PickupOrder, PickupOrders
 from edge.hub.db.outbox import CHANNELS, STATES, Notification, Outbox, OutboxRow
+from edge.hub.db.preregistrations import PreRegistration, Preregistrations
 from edge.hub.db.push import PushSubscription, PushSubscriptions
 from edge.hub.db.receipts import ReceiptLine, Receipts, StoredReceipt
 from edge.hub.db.retention import enforce_retention
@@ -95,6 +96,8 @@ __all__ = [
     "PickupOrder",
     "PickupOrders",
     "Platform",
+    "PreRegistration",
+    "Preregistrations",
     "Product",
     "Purpose",
     "PushSubscription",

@@ -222,9 +222,23 @@ CREATE TABLE feedback (
 CREATE INDEX feedback_t ON feedback (t)
 """
 
+# Website pre-registrations waiting for the kiosk: only the token's hash; deleted when used or expired.
+SCHEMA_V3: Final = """
+CREATE TABLE preregistrations (
+    token_hash TEXT PRIMARY KEY,
+    email      TEXT NOT NULL,
+    data       TEXT NOT NULL,
+    created    REAL NOT NULL,
+    expires    REAL NOT NULL
+);
+CREATE INDEX preregistrations_email ON preregistrations (email);
+CREATE INDEX preregistrations_expires ON preregistrations (expires)
+"""
+
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(1, "initial schema", _statements(SCHEMA_V1)),
     Migration(2, "feedback from purchase pushes", _statements(SCHEMA_V2)),
+    Migration(3, "website pre-registrations", _statements(SCHEMA_V3)),
 )
 
 _VERSION_TABLE: Final = """

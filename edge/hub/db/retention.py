@@ -52,6 +52,7 @@ def enforce_retention(
         receipts = db.execute("DELETE FROM receipts WHERE t < ?", [now - profiling_days * DAY_S]).rowcount
         outbox = db.execute("DELETE FROM outbox WHERE created < ?", [now - marketing_days * DAY_S]).rowcount
         feedback = db.execute("DELETE FROM feedback WHERE t < ?", [now - marketing_days * DAY_S]).rowcount
+        db.execute("DELETE FROM preregistrations WHERE expires < ?", [now])
         tokens = db.execute(
             "DELETE FROM enrollment_tokens WHERE MIN(expires, COALESCE(used, expires)) < ?", [now - TOKEN_GRACE_S]
         ).rowcount
