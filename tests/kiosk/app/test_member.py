@@ -184,3 +184,16 @@ def test_the_next_customers_card_replaces_a_members_page(
     html = page(client.get("/member/"))
     assert "Ciao, Marta!" in html
     assert "Giulia" not in html
+
+
+def test_a_pre_registration_from_the_website_fills_in_the_sign_up(
+    client: FlaskClient, runtime: KioskRuntime, hub: RealHub
+) -> None:
+    typed = {"first_name": "Marco", "last_name": "Bianchi", "email": "marco.bianchi@example.it"}
+    status, stored = hub.call("POST", "/api/v1/preregistrations", typed)
+    assert status == 201
+    response = scan(client, runtime, Scan("code", stored["qr"], "QRCode"))
+    assert response.location == "/signup/details"
+    html = page(client.get("/signup/details"))
+    assert 'value="Marco"' in html
+    assert 'value="marco.bianchi@example.it"' in html
