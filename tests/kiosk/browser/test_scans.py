@@ -96,7 +96,32 @@ def test_codes_shown_to_the_camera_open_a_member_or_a_pre_registration(
     page.get_by_role("button", name="Fine").click()
     expect(page.get_by_role("link", name="Iscriviti")).to_be_visible()
     wait_for_stream(kiosk)
-    # The hub has no pre-registration for this token (nor, yet, the route): the customer is offered the sign-up.
+    # The hub has no pre-registration for this token: the customer is offered the sign-up.
     camera.show("CORSIA:P:" + "Q" * 43)
     expect(page.get_by_role("heading", level=1)).to_have_text("Non troviamo la tua pre-registrazione")
     expect(page.get_by_role("link", name="Iscriviti")).to_be_visible()
+
+
+def test_a_qr_from_the_website_shown_to_the_camera_completes_the_pre_registration(
+    page: Page, make_kiosk: MakeKiosk, hub: RealHub
+) -> None:
+    typed = {"first_name": "Marco", "last_name": "Bianchi", "email": "marco.bianchi@example.it"}
+    status, stored = hub.call("POST", "/api/v1/preregistrations", typed)
+    assert status == 201
+    camera = VirtualCamera(seed=5)
+    kiosk = make_kiosk(camera=camera)
+    page.goto(kiosk.url)
+    wait_for_stream(kiosk)
+    camera.show(stored["qr"])
+    expect(page.get_by_label("Nome", exact=True)).to_have_value("Marco")
+    expect(page.get_by_label("Email")).to_have_value("marco.bianchi@example.it")
+    camera.hide()
+    page.get_by_role("button", name="Avanti").click()
+    page.get_by_role("checkbox").check()
+    for _ in range(4):
+        page.get_by_role("button", name="Avanti").click()
+    page.get_by_role("button", name="Completa l'iscrizione").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ti diamo il benvenuto, Marco!")
+    # Finished: the pre-registration is used up, so its QR cannot start a second sign-up.
+    status, _ = hub.call("GET", f"/api/v1/preregistrations/{stored['token']}")
+    assert status == 404
