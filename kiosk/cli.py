@@ -13,8 +13,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--outbox",
         metavar="FILE",
-        default="var/kiosk-outbox.db",
-        help="the offline outbox's SQLite file (default: %(default)s)",
+        default=None,
+        help="the offline outbox's SQLite file (default: [kiosk] outbox in the config)",
     )
 
 
@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
 
     config = load_kiosk_config(args.config)
     logging.getLogger().setLevel(config.log.level.upper())
-    service = KioskService(config, app_config={"OUTBOX_PATH": args.outbox})
+    service = KioskService(config, app_config={"OUTBOX_PATH": args.outbox} if args.outbox else None)
     stopping = threading.Event()
 
     def on_signal(_signum: int, _frame: FrameType | None) -> None:

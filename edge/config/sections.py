@@ -166,6 +166,13 @@ class KioskSection(Section):
     card_protocol: str = field(default="barcode", metadata=checked(one_of("barcode", "rdm6300")))
     camera: str = "0"
     idle_timeout_s: int = field(default=90, metadata=checked(at_least(30)))
+    outbox: str = field(default="var/kiosk-outbox.db", metadata=checked(not_empty))
+    card_terminator: str = field(default="any", metadata=checked(one_of("any", "CR", "LF", "CRLF")))
+    card_prefix: str = ""
+    card_suffix: str = ""
+    preregistration_hosts: tuple[str, ...] = field(
+        default=(), metadata=checked(each(matches(r"[a-z0-9.-]{1,253}", "a host name such as 'shop.example.it'")))
+    )
 
 
 @dataclass(frozen=True, slots=True)

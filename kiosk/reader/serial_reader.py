@@ -19,14 +19,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 
 import serial
 
 from edge.config import KioskSection
 from kiosk.reader.debounce import Debouncer
 from kiosk.reader.errors import PortError, ReaderSettingError
-from kiosk.reader.protocols import CardRead, Decoder, make_decoder
+from kiosk.reader.protocols import CardRead, Decoder, Terminator, make_decoder
 
 log = logging.getLogger("corsia.kiosk.reader")
 
@@ -121,7 +121,13 @@ class CardReader:
     def from_config(
         cls, kiosk: KioskSection, *, on_card: CardCallback, on_state: StateCallback | None = None, **options: Any
     ) -> CardReader:
-        """The reader that ``[kiosk] card_reader`` and ``card_protocol`` describe; `options` go to the constructor."""
+        """The reader that ``[kiosk] card_reader``, ``card_protocol`` and the barcode line settings describe;
+        `options` go to the constructor."""
+        if kiosk.card_protocol == "barcode" and "decoder" not in options:
+            terminator = cast(Terminator, kiosk.card_terminator)  # the config checked it is one of these
+            options["decoder"] = make_decoder(
+                "barcode", terminator=terminator, prefix=kiosk.card_prefix, suffix=kiosk.card_suffix
+            )
         return cls(kiosk.card_reader, kiosk.card_protocol, on_card=on_card, on_state=on_state, **options)
 
     # -- lifecycle ------------------------------------------------------------------------------------------

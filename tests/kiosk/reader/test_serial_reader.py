@@ -297,3 +297,13 @@ def test_bad_settings_are_refused(options: dict[str, Any], name: str) -> None:
     with pytest.raises(ReaderSettingError) as caught:
         CardReader("/dev/null", protocol, on_card=lambda card: None, **options)
     assert caught.value.name == name
+
+
+def test_from_config_reads_the_barcode_line_settings(tmp_path: Path, seen: Recorder) -> None:
+    with VirtualCardReader(tmp_path, protocol="barcode", terminator="CR", prefix="]C0") as scanner:
+        section = KioskSection(card_reader=scanner.port, card_protocol="barcode", card_terminator="CR",
+                               card_prefix="]C0")  # fmt: skip
+        with CardReader.from_config(section, on_card=seen.card, on_state=seen.state, reopen_s=0.05) as running:
+            assert wait_for(lambda: running.state == "ok", 5.0)
+            swipe_and_wait(scanner, seen, "0012345678")
+            assert seen.texts == ["0012345678"]  # the prefix stripped, as the config says
