@@ -114,6 +114,11 @@ class SignedUp(msgspec.Struct, frozen=True):
     enrollment_token: str
 
 
+class Merged(msgspec.Struct, frozen=True):
+    member_id: str
+    member_number: str
+
+
 class Holder(msgspec.Struct, frozen=True):
     """The member a card belongs to, as the hub tells a kiosk: enough to greet them, nothing more."""
 
@@ -195,6 +200,17 @@ class HubClient:
         """Create the member, linking `card` (default: the registration's own). `Duplicate` on a 409."""
         linked = registration.card if card is None else card
         return self._json("POST", "/members", SignedUp, registration.body(linked))
+
+    def merge(self, registration: Registration, *, card: str | None = None) -> Merged | None:
+        """Fold a sign-up that clashed on its email or phone into the member it is (same full name); record its
+        consents and link `card`. None when no member matches all of it."""
+        linked = registration.card if card is None else card
+        try:
+            return self._json("POST", "/members/merge", Merged, registration.body(linked))
+        except HubRefused as exc:
+            if exc.status == 404:
+                return None
+            raise
 
     def find(self, code: str) -> Holder | None:
         """The member a card number or member number belongs to, or None."""

@@ -15,8 +15,10 @@ Syncing is idempotent, so each registration becomes exactly one member, or none:
 2. Otherwise the member is created with the provisional number as its card. The number is unique, so if an
    earlier attempt reached the hub but its answer was lost, the hub's 409 on ``card`` says so, and the
    member it names is ours (checked by first name against a clash with someone else's card).
-3. A 409 on email or phone alone is an existing member the kiosk cannot look up (its token finds members by
-   card only): the registration is held, never dropped and never made a second member, and retried hourly.
+3. A 409 on email or phone is, most often, a member coming back: the hub merges the registration into the
+   member with that email or phone only if the first and last names match too (the kiosk cannot look members up
+   by email). Otherwise it is held, never dropped and never made a second member, retried hourly, and counted in
+   the kiosk's health for staff to look at.
 4. Then the old card is linked, and the row is deleted: nothing personal stays on the kiosk once synced.
 
 Rows survive restarts and power cuts (SQLite, WAL, synchronous FULL); the file is readable by its owner only.
@@ -259,9 +261,17 @@ def _sync_one(outbox: Outbox, hub: HubClient, item: Pending) -> Literal["created
         except Duplicate as exc:
             member_id = _our_earlier_member(hub, item) if "card" in exc.fields else None
             if member_id is None:
-                log.warning("a registration in the outbox matches an existing member; held for a merge")
-                outbox.mark(item.id, "held", note="duplicate")
-                return "held"
+                # An existing member's email or phone: the same person (full name too) is merged into it.
+                merged = hub.merge(reg, card=item.provisional)
+                if merged is None:
+                    log.warning("a registration in the outbox clashes with a member it is not; held for staff")
+                    outbox.mark(item.id, "held", note="duplicate")
+                    return "held"
+                if reg.card:
+                    with contextlib.suppress(Duplicate):
+                        hub.link_card(merged.member_id, reg.card)
+                outbox.done(item.id)
+                return "merged"
         outbox.mark(item.id, "created", member_id=member_id)
     if reg.card:
         try:

@@ -128,12 +128,12 @@ def test_a_registration_whose_old_card_has_a_member_is_merged_into_that_member(
     assert source == "kiosk"
 
 
-def test_a_duplicate_email_the_kiosk_cannot_look_up_is_held_not_doubled_nor_lost(
+def test_someone_elses_email_is_held_not_merged_doubled_nor_lost(
     outbox: Outbox, client: HubClient, down_hub: RealHub
 ) -> None:
     down_hub.start()
     down_hub.sign_up()
-    outbox.add(replace(GIULIA, phone=None))
+    outbox.add(replace(GIULIA, first_name="Chiara", phone=None))  # Giulia's email, typed by someone else
     assert sync(outbox, client) == SyncReport(held=1)
     assert down_hub.members() == 1
     [item] = outbox.items()
@@ -147,7 +147,7 @@ def test_a_held_registration_goes_through_once_the_clash_is_gone(
 ) -> None:
     down_hub.start()
     existing = down_hub.sign_up()
-    outbox.add(replace(GIULIA, phone=None))
+    outbox.add(replace(GIULIA, first_name="Chiara", phone=None))
     sync(outbox, client)
     status, _ = down_hub.call("DELETE", f"/api/v1/members/{existing['member_id']}")  # erased on request
     assert status == 204
@@ -155,6 +155,20 @@ def test_a_held_registration_goes_through_once_the_clash_is_gone(
     assert sync(outbox, client, now=item.created + 3601.0) == SyncReport(created=1)
     assert outbox.count() == 0
     assert down_hub.members() == 1
+
+
+def test_a_member_signing_up_again_offline_is_merged_into_their_record(
+    outbox: Outbox, client: HubClient, down_hub: RealHub
+) -> None:
+    down_hub.start()
+    existing = down_hub.sign_up()
+    provisional = outbox.add(replace(GIULIA, first_name=" giulia ", phone=None, marketing=False))
+    assert sync(outbox, client) == SyncReport(merged=1)
+    assert outbox.count() == 0
+    assert down_hub.members() == 1
+    record = down_hub.member(existing["member_id"])
+    assert provisional in record["cards"]  # the number the customer was shown keeps working
+    assert record["consents"]["marketing"] is False  # the choice just made at the kiosk
 
 
 def test_two_syncs_at_once_send_a_registration_once(outbox: Outbox, client: HubClient, down_hub: RealHub) -> None:

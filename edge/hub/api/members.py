@@ -23,6 +23,7 @@ from edge.hub.api.schemas import (
     ConsentPatch,
     ConsentsView,
     MemberCreated,
+    MemberMerged,
     MemberPatch,
     MemberView,
     SignUp,
@@ -107,6 +108,31 @@ def create_member(body: SignUp) -> Response:
         token = repos.devices().issue_token(member.member_id, hub_context().config.hub.enrollment_ttl_s)
         repos.preregistrations().use(token=body.preregistration, email=member.email)
     return reply(MemberCreated(member.member_id, member.member_number, token), 201)
+
+
+@api.route(
+    "POST", "/members/merge",
+    scopes=(ADMIN, KIOSK), body=SignUp, errors=(404, 409),
+    answers={200: Answer("The member this sign-up is: consents recorded, card linked", MemberMerged)},
+)  # fmt: skip
+def merge_member(body: SignUp) -> Response:
+    """Fold a sign-up that clashed on its email or phone into the member it is (the kiosk's offline outbox)."""
+    members = repos.members()
+    member = members.match(body.first_name, body.last_name, body.email, body.phone)
+    if member is None:
+        # The same answer whether nobody has this email or someone else has it: the route finds nobody by email.
+        raise NotFound("no member matches this sign-up", {"member": "no match"})
+    with transaction(get_db()):
+        repos.consents().record(
+            member.member_id,
+            {"marketing": body.consents.marketing, "profiling": body.consents.profiling,
+             "proximity": body.consents.proximity},
+            body.policy_version, body.source,
+        )  # fmt: skip
+        if body.card is not None:
+            member = members.link_card(member.member_id, body.card)
+    hub_context().listener.member_changed(member.member_id)
+    return reply(MemberMerged(member.member_id, member.member_number))
 
 
 @api.route(

@@ -70,6 +70,13 @@ class MemberCreated(msgspec.Struct):
     """One-time: the kiosk shows it as a QR code for the app to enroll the member's phone."""
 
 
+class MemberMerged(msgspec.Struct):
+    """The existing member a clashing sign-up was folded into."""
+
+    member_id: str
+    member_number: str
+
+
 class ConsentsView(msgspec.Struct):
     """A member's current consents; `policy_version` and `t` are those of the latest change."""
 

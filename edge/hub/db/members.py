@@ -8,6 +8,7 @@ pseudonym published on MQTT). Contact details are normalized (`edge.hub.contact`
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -74,6 +75,10 @@ class Member:
     points: int
     created: float
     updated: float
+
+
+def _folded(name: str) -> str:
+    return " ".join(name.split()).casefold()
 
 
 def _name(field_name: str, value: str) -> str:
@@ -156,6 +161,24 @@ class Members:
     def by_ref(self, ref: str) -> Member | None:
         """The member behind a pseudonymous MQTT reference, or None."""
         return self._one("ref = ?", ref)
+
+    def match(self, first_name: str, last_name: str, email: str, phone: str | None = None) -> Member | None:
+        """The member with this email (or else this phone) whose first and last names are also these, or None.
+
+        For a sign-up that clashed on its email or phone: only someone who knows the person's full name as well
+        finds them, so the match cannot be used to look members up by email."""
+        try:
+            candidates = [self._one("email = ?", normalize_email(email))]
+        except InvalidContact:
+            candidates = []
+        if phone:
+            with contextlib.suppress(InvalidContact):
+                candidates.append(self._one("phone = ?", normalize_phone(phone)))
+        wanted = (_folded(first_name), _folded(last_name))
+        for member in candidates:
+            if member is not None and (_folded(member.first_name), _folded(member.last_name)) == wanted:
+                return member
+        return None
 
     def resolve_card(self, text: str) -> Member | None:
         """The member a till or a card reader scanned: a member number, or else a linked card."""
