@@ -26,6 +26,7 @@ from edge.hub.api.openapi import build_document
 from edge.hub.api.routing import MIB, ApiBlueprint, Route
 from edge.hub.api.tracking import ORIGINS_KEY
 from edge.hub.context import HubContext
+from edge.hub.dashboard import mount_dashboard
 
 ROUTES_KEY = "corsia_routes"
 
@@ -69,6 +70,7 @@ def create_app(ctx: HubContext, test_config: Mapping[str, object] | None = None)
         ctx.metrics.http_requests.labels(endpoint=endpoint, status=str(response.status_code)).inc()
         return response
 
+    mount_dashboard(app, ctx)
     return app
 
 
