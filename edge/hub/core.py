@@ -206,6 +206,7 @@ class HubCore:
                     Journey(t=receipt.t, visit=visit.visit_id, member=self._ref(member_id), event="purchase",
                             zone=visit.last_zone)
                 )  # fmt: skip
+        self._to_feed(out)
         if out.planned:
             self.on_outbox()
         return out
@@ -269,7 +270,7 @@ class HubCore:
         for journey in out.journeys:
             self.feed.publish("journey", {
                 "t": journey.t, "event": journey.event, "zone": journey.zone, "prev": journey.prev,
-                "member": journey.member, "visit": journey.visit,
+                "member": journey.member, "visit": journey.visit, "dwell_s": journey.dwell_s,
             })  # fmt: skip
         for alert in out.alerts:
             self.feed.publish("alert", {"kind": alert.kind, "source": alert.source, "active": alert.active,

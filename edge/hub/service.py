@@ -20,7 +20,7 @@ import threading
 import time
 from pathlib import Path
 
-from edge.config import HubConfig
+from edge.config import ConfigError, HubConfig
 from edge.hub.campaigns import default_campaigns
 from edge.hub.context import HubContext
 from edge.hub.core import HubCore, Output
@@ -48,6 +48,10 @@ class HubService:
     def __init__(self, config: HubConfig, *, client_id: str | None = None) -> None:
         self.config = config
         layout = load_layout(config.store.layout)
+        if layout.id != config.store.id:
+            # Campaigns, locations and MQTT topics are keyed by the store id: a mismatch would silently match nothing.
+            reason = f"is {config.store.id!r} but the layout {config.store.layout} is store {layout.id!r}"
+            raise ConfigError("hub config", "store.id", reason)
         db_path = config.hub.db
         if db_path != ":memory:":
             Path(db_path).parent.mkdir(parents=True, exist_ok=True)
