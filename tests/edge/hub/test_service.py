@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 
 import msgspec
+import pytest
 
+from edge.config import ConfigError, MqttSection
 from edge.hub.db import Receipts, open_database
+from edge.hub.service import HubService
 from edge.mqtt import MqttClient
 from edge.protocol import Alert, GatewayHealth, Journey, Receipt, ReceiptItem, StaffAlert, Topic
 from tests.conftest import wait_for
-from tests.edge.hub.conftest import RunningHub, Shopper
+from tests.edge.hub.conftest import RunningHub, Shopper, hub_config
 
 
 def walk_in(hub: RunningHub, shopper_rssi: list[tuple[Shopper, float]], batches: int = 3) -> None:
@@ -197,3 +202,11 @@ def test_it_gets_alerts_for_a_silent_gateway_and_a_scanner_down(
     assert 'corsia_gateway_up{gateway="gw-09"} 1.0' in metrics
     assert 'corsia_gateway_up{gateway="gw-01"} 0.0' in metrics
     assert 'corsia_gateway_scanner_restarts{gateway="gw-09"} 3.0' in metrics
+
+
+def test_a_layout_of_another_store_is_a_config_error(tmp_path: Path, mqtt_settings: MqttSection) -> None:
+    config = hub_config(tmp_path, mqtt_settings)
+    wrong = replace(config, store=replace(config.store, id="milano-2"))
+    with pytest.raises(ConfigError) as caught:
+        HubService(wrong)
+    assert caught.value.key == "store.id"
