@@ -29,7 +29,9 @@ if CHROMIUM is None:  # make test installs it; say so rather than fail obscurely
 VIEWPORT = {"width": 1280, "height": 800}  # a typical kiosk screen in landscape
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: while Playwright's sync API is open it keeps an event loop running in this
+# thread, and later tests elsewhere that call asyncio.run (bleak's) would fail.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM)

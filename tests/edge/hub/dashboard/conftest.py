@@ -106,7 +106,9 @@ def serve(ctx: HubContext) -> Iterator[Callable[..., str]]:
         server.stop()
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: while Playwright's sync API is open it keeps an event loop running in this
+# thread, and later tests elsewhere that call asyncio.run (bleak's) would fail.
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
     """Headless Chromium (the Debian package) driven by Playwright, shared by the session's tests."""
     executable = shutil.which("chromium")
