@@ -152,8 +152,6 @@ def _read(prepared: Prepared, stage: Stage, formats: zxingcpp.BarcodeFormats) ->
 
 def _position(position: zxingcpp.Position, prepared: Prepared) -> Quad:
     corners = [position.top_left, position.top_right, position.bottom_right, position.bottom_left]
-    points = np.array([[p.x, p.y] for p in corners], dtype=np.float64)
-    if prepared.to_input is not None:
-        points = points @ prepared.to_input[:, :2].T + prepared.to_input[:, 2]
+    points = prepared.input_points(np.array([[p.x, p.y] for p in corners], dtype=np.float64))
     (a, b, c, d) = [(round(x), round(y)) for x, y in points.tolist()]
     return (a, b, c, d)

@@ -14,6 +14,7 @@ from kiosk.scanner.stages import STAGE_NAMES
 
 MEMBER = "291234567890" + str(ean13_check_digit("291234567890"))
 COUNTER = background((640, 480), seed=1)
+EVERY_STAGE_BUT_UNWARP = tuple(name for name in STAGE_NAMES if name != "unwarp")  # it needs a light patch
 
 
 def frame(text: str, format: str = "QRCode", **look: Any) -> np.ndarray:
@@ -103,8 +104,15 @@ def test_a_plain_picture_has_no_code(value: int) -> None:
     result = scan(image)
     assert result.codes == ()
     assert result.stage is None
-    assert result.tried == STAGE_NAMES  # everything was tried, nothing invented
+    assert result.tried == EVERY_STAGE_BUT_UNWARP  # everything that applies was tried, nothing invented
     assert result.complete
+
+
+def test_a_blank_card_has_no_code() -> None:
+    image = np.full((480, 640), 40, dtype=np.uint8)
+    image[120:360, 200:440] = 235  # a card with nothing on it: the unwarp retry has a patch to flatten
+    result = scan(image, budget_s=10.0)  # every stage, however busy the machine
+    assert (result.codes, result.stage, result.tried) == ((), None, STAGE_NAMES)
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -156,7 +164,7 @@ def test_the_budget_stops_the_retries_but_not_the_plain_read() -> None:
     assert result.tried == ("plain", "clahe", "threshold")
     assert not result.complete
     ticks = iter(range(1000))
-    assert scan(blank, budget_s=1.0, clock=lambda: next(ticks) * 0.01).tried == STAGE_NAMES
+    assert scan(blank, budget_s=1.0, clock=lambda: next(ticks) * 0.01).tried == EVERY_STAGE_BUT_UNWARP
     code = frame(format_member_qr(MEMBER))
     assert [c.text for c in scan(code, budget_s=0.0).codes] == [format_member_qr(MEMBER)]
 
