@@ -188,7 +188,7 @@ class HubCore:
         """A POS receipt: stored once (QoS 1 redelivers), points, and the thank-you for a member."""
         out = Output()
         with self._lock, transaction(self._db):
-            member = self._members.resolve_card(receipt.card)
+            member = self._members.resolve_card(receipt.card) if receipt.card else None
             member_id = member.member_id if member is not None else None
             if not self._receipts.add(receipt, member_id):
                 self.metrics.receipts.labels(outcome="duplicate").inc()

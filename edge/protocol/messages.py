@@ -243,11 +243,12 @@ class ReceiptItem(Part, frozen=True):
 
 
 class Receipt(Message, frozen=True):
-    """``pos/{till}/receipt``: a purchase; `card` is the fidelity card or member number scanned at the till."""
+    """``pos/{till}/receipt``: a purchase; `card` is the fidelity card or member number scanned at the till, or
+    None for a sale without one."""
 
     t: Time
     receipt: Ref
-    card: Ref
     items: Annotated[list[ReceiptItem], msgspec.Meta(min_length=1, max_length=1000)]
     total: Annotated[float, msgspec.Meta(ge=0.0, le=10_000_000.0)]
+    card: Ref | None = None
     coupons: Annotated[list[Ref], msgspec.Meta(max_length=20)] = []

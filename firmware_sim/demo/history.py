@@ -23,8 +23,8 @@ PARTNERS: Final = 2
 PARTNER_SHARE: Final = 0.7
 SAME_ZONE_SHARE: Final = 0.25
 IMPULSE_SHARE: Final = 0.2
-NO_CARD: Final = "none"
-"""What a till sends as `card` for a customer without a loyalty card (the contract requires a value)."""
+NO_CARD: Final[str | None] = None
+"""What a till sends as `card` for a customer without a loyalty card."""
 
 
 def partners(catalog: DemoCatalog, seed: int) -> dict[str, list[str]]:
@@ -45,7 +45,7 @@ def receipt_id(t: float, n: int, till: str | None = None) -> str:
     return f"R-{day}-{n:05d}" if till is None else f"R-{day}-{till}-{n:04d}"
 
 
-def receipt(t: float, rid: str, card: str, items: Sequence[Item]) -> Receipt:
+def receipt(t: float, rid: str, card: str | None, items: Sequence[Item]) -> Receipt:
     """A receipt of one of each item, at catalogue prices."""
     lines = [ReceiptItem(sku=i.sku, qty=1, price=i.price) for i in items]
     return Receipt(t=t, receipt=rid, card=card, items=lines, total=round(sum(i.price for i in items), 2))

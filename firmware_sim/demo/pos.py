@@ -48,7 +48,7 @@ class PlannedReceipt:
     at_t: float
     shopper_id: str
     till: str
-    card: str
+    card: str | None
     items: tuple[Item, ...]
     member: bool
 
@@ -73,6 +73,7 @@ def plan_receipts(
             continue
         rng = seeds.stream(seed, "demo", "till", shopper.id)
         holder = cardholders.get(shopper.id)
+        card: str | None
         if holder is not None:
             use_old = holder.old_card is not None and rng.random() < OLD_CARD_AT_TILL_SHARE
             card = holder.old_card if use_old and holder.old_card is not None else holder.member_number
