@@ -124,7 +124,10 @@ class MosquittoBroker:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                err = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
+                err = ""
+                if self.process.stderr is not None:
+                    with self.process.stderr:  # closed here: the process is gone and nobody else reads it
+                        err = self.process.stderr.read().decode(errors="replace")
                 log = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
                 raise BrokerError(f"mosquitto exited with {self.process.returncode}: {err.strip()} {log.strip()}")
             if port_open(self.host, self.port):
