@@ -27,6 +27,7 @@ from edge.config import HubConfig
 from edge.config.checks import parse_time_window
 from edge.hub.campaigns import Event, PlannerConfig, Policy, Purchase, StoreEnter, ZoneDwell, plan
 from edge.hub.db import (
+    BeaconTags,
     CampaignStore,
     Devices,
     Journeys,
@@ -42,7 +43,7 @@ from edge.hub.dwell import DwellWatch
 from edge.hub.facts import FactsLoader
 from edge.hub.feed import LiveFeed
 from edge.hub.fleet import FleetWatch
-from edge.hub.identities import DeviceIdentity, Identities
+from edge.hub.identities import DeviceIdentity, Identities, TagIdentity
 from edge.hub.metrics import HubMetrics
 from edge.presence import JourneyEvent, PresenceEngine, PresenceSettings
 from edge.protocol import Alert, GatewayHealth, Journey, Receipt, Sightings
@@ -125,6 +126,7 @@ class HubCore:
         self.facts = FactsLoader(self._db, layout, self.policy, clock=clock)
         self._members = Members(self._db, clock)
         self._devices = Devices(self._db, SecretBox(secret_key), clock)
+        self._tags = BeaconTags(self._db, clock)
         self._journeys = Journeys(self._db, clock)
         self._receipts = Receipts(self._db, clock)
         self._outbox = Outbox(self._db, clock)
@@ -148,7 +150,8 @@ class HubCore:
         Returns how many devices can be recognised."""
         with self._lock:
             rows = self._devices.keyring(consenting_only=True)
-            count = self.identities.load(DeviceIdentity(d, m, key, k) for d, m, key, k in rows)
+            tags = [TagIdentity(t.tag_id, t.member_id, t.wire_id) for t in self._tags.all(consenting_only=True)]
+            count = self.identities.load((DeviceIdentity(d, m, key, k) for d, m, key, k in rows), tags=tags)
             self._journeys.close_stale(now - self.config.hub.exit_timeout_s - RESUME_GRACE_S)
             self._housekeeping(now)
             self.metrics.enrolled_devices.set(len(self.identities))
@@ -378,7 +381,8 @@ class HubCore:
             consents = self.facts.member(member_id)
             proximity = consents is not None and consents.consents.proximity
             devices = [DeviceIdentity(d, m, key, k) for d, m, key, k in self._devices.keyring(member_id=member_id)]
-            self.identities.set_member(member_id, devices, proximity)
+            tags = [TagIdentity(t.tag_id, t.member_id, t.wire_id) for t in self._tags.all(member_id=member_id)]
+            self.identities.set_member(member_id, devices, proximity, tags)
         if members:
             self.metrics.enrolled_devices.set(len(self.identities))
 

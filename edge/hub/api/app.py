@@ -16,6 +16,7 @@ from edge.hub.api import (
     preregistrations,
     store,
     system,
+    tags,
     tracking,
     wishlist,
 )
@@ -36,6 +37,7 @@ BLUEPRINTS: tuple[ApiBlueprint, ...] = (
     members.api,
     preregistrations.api,
     devices.api,
+    tags.api,
     wishlist.api,
     catalog.api,
     orders.api,

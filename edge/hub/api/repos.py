@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from edge.hub.api.database import get_db, hub_context
 from edge.hub.db import (
+    BeaconTags,
     CampaignStore,
     Catalog,
     Consents,
@@ -85,3 +86,8 @@ def feedback() -> Feedback:
 def preregistrations() -> Preregistrations:
     """Website pre-registrations on this request's connection."""
     return Preregistrations(get_db(), hub_context().clock)
+
+
+def tags() -> BeaconTags:
+    """Key-fob tags with a fixed id on this request's connection."""
+    return BeaconTags(get_db(), hub_context().clock)

@@ -53,6 +53,7 @@ from edge.hub.db.push import PushSubscription, PushSubscriptions
 from edge.hub.db.receipts import ReceiptLine, Receipts, StoredReceipt
 from edge.hub.db.retention import enforce_retention
 from edge.hub.db.secretbox import SecretBox, load_or_create_key
+from edge.hub.db.tags import BeaconTag, BeaconTags
 from edge.hub.db.wishlist import Wishlists
 
 __all__ = [
@@ -63,6 +64,8 @@ __all__ = [
     "SOURCES",
     "STATES",
     "STATUSES",
+    "BeaconTag",
+    "BeaconTags",
     "CampaignStore",
     "Catalog",
     "CatalogImportError",

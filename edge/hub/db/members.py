@@ -33,6 +33,7 @@ _PERSONAL_TABLES: Final = (  # what erasure deletes, children before parents; se
     "wishlist WHERE member_id = ?",
     "push_subscriptions WHERE member_id = ?",
     "devices WHERE member_id = ?",
+    "beacon_tags WHERE member_id = ?",
     "enrollment_tokens WHERE member_id = ?",
     "pickup_orders WHERE member_id = ?",
     "consents WHERE member_id = ?",

@@ -235,10 +235,22 @@ CREATE INDEX preregistrations_email ON preregistrations (email);
 CREATE INDEX preregistrations_expires ON preregistrations (expires)
 """
 
+# Key-fob tags with a fixed beacon id (iBeacon, Eddystone-UID, AltBeacon), registered to members.
+SCHEMA_V4: Final = """
+CREATE TABLE beacon_tags (
+    tag_id    TEXT PRIMARY KEY,
+    member_id TEXT NOT NULL REFERENCES members (member_id) ON DELETE CASCADE,
+    wire_id   TEXT NOT NULL UNIQUE,
+    created   REAL NOT NULL
+);
+CREATE INDEX beacon_tags_member ON beacon_tags (member_id)
+"""
+
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(1, "initial schema", _statements(SCHEMA_V1)),
     Migration(2, "feedback from purchase pushes", _statements(SCHEMA_V2)),
     Migration(3, "website pre-registrations", _statements(SCHEMA_V3)),
+    Migration(4, "key-fob tags with a fixed id", _statements(SCHEMA_V4)),
 )
 
 _VERSION_TABLE: Final = """

@@ -39,3 +39,16 @@ def test_other_id_kinds_and_garbage_resolve_to_nothing() -> None:
     ids.load([DeviceIdentity("d-a", "m-a", KEY_A)], consenting={"m-a"})
     assert ids.resolve("ib:74278bda-b644-4520-8f0c-720eaf059935:1:2", T) is None
     assert ids.resolve("eid:0000000000000000", T) is None
+
+
+def test_a_fixed_tag_resolves_while_its_member_consents() -> None:
+    from edge.hub.identities import TagIdentity
+
+    tag = TagIdentity("d_tag", "m-a", "ib:f7826da6-4fa2-4e98-8024-bc5b71e0893e:1:42")
+    ids = Identities()
+    ids.load([DeviceIdentity("d-a", "m-a", KEY_A)], tags=[tag])
+    assert ids.resolve(tag.wire_id, T) == "d_tag"
+    assert ids.member_of("d_tag") == "m-a"
+    ids.set_member("m-a", [DeviceIdentity("d-a", "m-a", KEY_A)], proximity=False, tags=[tag])
+    assert ids.resolve(tag.wire_id, T) is None
+    assert ids.member_of("d_tag") is None

@@ -14,9 +14,9 @@ from edge.config import ConfigError, MqttSection
 from edge.hub.db import Receipts, open_database
 from edge.hub.service import HubService
 from edge.mqtt import MqttClient
-from edge.protocol import Alert, GatewayHealth, Journey, Receipt, ReceiptItem, StaffAlert, Topic
+from edge.protocol import Alert, GatewayHealth, Journey, Receipt, ReceiptItem, Sighting, Sightings, StaffAlert, Topic
 from tests.conftest import wait_for
-from tests.edge.hub.conftest import RunningHub, Shopper, hub_config
+from tests.edge.hub.conftest import KIOSK_TOKEN, RunningHub, Shopper, hub_config
 
 
 def walk_in(hub: RunningHub, shopper_rssi: list[tuple[Shopper, float]], batches: int = 3) -> None:
@@ -210,3 +210,18 @@ def test_a_layout_of_another_store_is_a_config_error(tmp_path: Path, mqtt_settin
     with pytest.raises(ConfigError) as caught:
         HubService(wrong)
     assert caught.value.key == "store.id"
+
+
+def test_a_members_key_fob_tag_is_recognised_like_their_phone(start_hub: Callable[..., RunningHub]) -> None:
+    hub = start_hub()
+    giulia = hub.sign_up("giulia@example.it", wishlist=("RUN-001",))
+    tag = "ib:f7826da6-4fa2-4e98-8024-bc5b71e0893e:1:42"
+    registered = hub.api("POST", f"/api/v1/members/{giulia.member_id}/tags", KIOSK_TOKEN, json={"beacon_id": tag})
+    assert registered.status_code == 201, registered.text
+    for seq in range(1, 4):  # the tag at the doors, the phone left at home
+        item = Sighting(id=tag, rssi=-55.0, raw=-55, n=5, tx=-59, dist=1.0)
+        batch = Sightings(gw="gw-09", seq=seq, t=time.time(), interval=1.0, items=[item])
+        hub.sender.publish(Topic.SIGHTINGS, batch, device="gw-09")
+        time.sleep(0.05)
+    [delivery] = hub.push.wait_for(1, timeout=15, endpoint=giulia.subscription)
+    assert "Corsia 4" in str(delivery.payload["body"])
