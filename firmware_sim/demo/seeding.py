@@ -5,7 +5,8 @@ Everything goes through the hub's own storage library (`edge.hub.db`), with its 
 problem leaves an empty database and an error, never half a store. The hub reads it all when it starts (its EID
 table, its co-purchase statistics), which is why this runs first.
 
-One member per enrolled phone of the world: each phone is provisioned with the identity key the world gave it
+One member per enrolled phone of the world (and per key-fob tag whose shopper has no enrolled phone, the tag registered
+to that member like every other tag of the world): each phone is provisioned with the identity key the world gave it
 (`Devices.provision`, as for a phone whose key was set elsewhere), so the hub resolves the EIDs the simulated
 phone sends. Each member subscribes to Web Push on the demo's `PushService`, the phones' push service, pinned to
 the hub's VAPID key as a browser would be.
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Final
 
 from edge.hub.db import (
+    BeaconTags,
     CampaignStore,
     Catalog,
     Devices,
@@ -107,7 +109,8 @@ def seed_hub(
     box = SecretBox(load_or_create_key(files.secret_key_file))
     vapid_key = load_or_create_vapid(files.vapid_private_key_file).application_server_key
     visits = {s.id: s for s in scenario.shoppers}
-    people = profiles(seed, len(scenario.members))
+    tag_only = _tag_only_shoppers(scenario)
+    people = profiles(seed, len(scenario.members) + len(tag_only))
     db = open_database(files.db)
     try:
         with transaction(db):  # one transaction: one disk sync, and all or nothing
@@ -120,7 +123,9 @@ def seed_hub(
             orders, pushes = PickupOrders(db), PushSubscriptions(db)
             seeded: list[SeededMember] = []
             subscriptions: dict[str, Subscription] = {}
-            for n, ((device_id, identity_key, k), person) in enumerate(zip(scenario.members, people, strict=True)):
+            phones: list[tuple[str, bytes | None, int]] = [(d, key, k) for d, key, k in scenario.members]
+            phones += [(device_id, None, 0) for device_id in tag_only]  # members who carry only a key-fob tag
+            for n, ((device_id, identity_key, k), person) in enumerate(zip(phones, people, strict=True)):
                 who = shopper_of(device_id)
                 member = members.create(
                     NewMember(
@@ -129,7 +134,8 @@ def seed_hub(
                         consents=person.consents, policy_version=POLICY_VERSION,
                     )
                 )  # fmt: skip
-                devices.provision(member.member_id, identity_key, PLATFORM, k)
+                if identity_key is not None:
+                    devices.provision(member.member_id, identity_key, PLATFORM, k)
                 visit = visits.get(who)
                 zones = visit.wishlist if visit is not None else _passer_zones(catalog, seed, who)
                 saved = tuple(wishlists.replace(member.member_id, shelves.wishlist(catalog, seed, who, zones)))
@@ -143,6 +149,14 @@ def seed_hub(
                 seeded.append(
                     SeededMember(device_id, who, member.member_id, member.member_number, person, saved, order_id)
                 )
+            # Key-fob tags advertise a fixed iBeacon id: registered to their shopper's member, so the hub
+            # recognises them like phones.
+            by_shopper = {m.shopper_id: m.member_id for m in seeded}
+            tag_store = BeaconTags(db)
+            for device_id, wire_id in scenario.tags:
+                owner = by_shopper.get(shopper_of(device_id))
+                if owner is not None:
+                    tag_store.register(owner, wire_id)
             archive = Receipts(db)
             history = past_receipts(catalog, seed, now)
             for past in history:
@@ -150,6 +164,12 @@ def seed_hub(
     finally:
         db.close()
     return Seeded(tuple(seeded), products, len(campaigns), len(history), subscriptions)
+
+
+def _tag_only_shoppers(scenario: Scenario) -> list[str]:
+    """The tags whose shopper has no enrolled phone (iPhone members): each becomes a member of its own."""
+    with_phone = {shopper_of(device_id) for device_id, _key, _k in scenario.members}
+    return [device_id for device_id, _wire in scenario.tags if shopper_of(device_id) not in with_phone]
 
 
 def _passer_zones(catalog: DemoCatalog, seed: int, who: str) -> tuple[str, ...]:

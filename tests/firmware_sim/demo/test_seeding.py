@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from edge.hub.db import (
+    BeaconTags,
     CampaignStore,
     Consents,
     Devices,
@@ -57,9 +58,12 @@ def seeded(tmp_path: Path, world: Scenario, push: PushService) -> Seeded:
 def test_one_member_per_enrolled_phone_whose_eids_resolve_to_it(
     tmp_path: Path, world: Scenario, seeded: Seeded
 ) -> None:
-    assert [m.device_id for m in seeded.members] == [d for d, _key, _k in world.members]
+    phones = [d for d, _key, _k in world.members]
+    assert [m.device_id for m in seeded.members][: len(phones)] == phones
+    tag_only = [m for m in seeded.members if m.device_id not in phones]
+    assert all(m.device_id.endswith("-tag") for m in tag_only)  # members who carry only a key-fob tag
     db = open_database(tmp_path / "hub.db")
-    assert Members(db).count() == len(world.members)
+    assert Members(db).count() == len(world.members) + len(tag_only)
     # What the hub loads at start: the keyring of members who consent to proximity, into the EID resolver.
     resolver = EidResolver()
     member_of: dict[str, str] = {}
@@ -73,6 +77,8 @@ def test_one_member_per_enrolled_phone_whose_eids_resolve_to_it(
     consenting = [m for m in seeded.members if m.profile.consents["proximity"]]
     assert 0 < len(consenting) < len(seeded.members)  # both kinds, so both branches below are checked
     for member in seeded.members:
+        if member.device_id not in keys:
+            continue  # a tag-only member: no phone to resolve
         key, k = keys[member.device_id]
         found = resolver.resolve(eid(key, k, int(NOW) + 5), NOW + 5)
         if member.profile.consents["proximity"]:
@@ -106,8 +112,19 @@ def test_wishlists_orders_and_subscriptions_follow_the_world(
         assert isinstance(given, BrowserSubscription)
         assert given.application_server_key == vapid
         assert shopper_of(member.device_id) == member.shopper_id
-    pickups = [s for s in world.shoppers if s.pickup and f"{s.id}-phone" in {m.device_id for m in seeded.members}]
+    pickups = [s for s in world.shoppers if s.pickup and s.id in {m.shopper_id for m in seeded.members}]
     assert seeded.orders == len(pickups)
+    db.close()
+
+
+def test_every_key_fob_tag_of_the_world_belongs_to_its_shoppers_member(
+    tmp_path: Path, world: Scenario, seeded: Seeded
+) -> None:
+    db = open_database(tmp_path / "hub.db")
+    members = {m.shopper_id: m.member_id for m in seeded.members}
+    registered = {t.wire_id: t.member_id for t in BeaconTags(db).all()}
+    assert world.tags, "the demo world has tags to check"
+    assert registered == {wire: members[shopper_of(device)] for device, wire in world.tags}
     db.close()
 
 
