@@ -62,6 +62,7 @@ class Spool:
             raise SpoolError(f"cannot open the spool {path}: {exc}") from exc
         self._dropped_before = int(self._db.execute("SELECT value FROM meta WHERE key='dropped'").fetchone()[0])
         self._dropped_now = 0  # this process's drops; persisted too, when the disk lets us
+        self._unsaved_drops = 0  # drops counted while the disk refused the count: saved with the next write
 
     def close(self) -> None:
         with self._lock:
@@ -95,7 +96,11 @@ class Spool:
                 payload = encode(seq)
                 self._db.execute("INSERT INTO batch (seq, t, payload) VALUES (?, ?, ?)", (seq, t, payload))
                 self._db.execute("UPDATE meta SET value = value + 1 WHERE key='next_seq'")
+                unsaved = self._unsaved_drops
+                if unsaved:
+                    self._db.execute("UPDATE meta SET value = value + ? WHERE key='dropped'", (unsaved,))
                 self._db.execute("COMMIT")
+                self._unsaved_drops -= unsaved
             except sqlite3.Error as exc:
                 self._rollback()
                 self.write_errors += 1
@@ -178,8 +183,12 @@ class Spool:
 
     def _count_drops(self, n: int) -> None:
         self._dropped_now += n
-        with contextlib.suppress(sqlite3.Error):  # a full disk: the in-memory count stands until it is not
-            self._db.execute("UPDATE meta SET value = value + ? WHERE key='dropped'", (n,))
+        self._unsaved_drops += n
+        try:
+            self._db.execute("UPDATE meta SET value = value + ? WHERE key='dropped'", (self._unsaved_drops,))
+        except sqlite3.Error:  # a full disk: kept in memory and saved with the next write that succeeds
+            return
+        self._unsaved_drops = 0
 
     def _rollback(self) -> None:
         with contextlib.suppress(sqlite3.Error):

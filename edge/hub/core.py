@@ -172,8 +172,11 @@ class HubCore:
             self.fleet.sightings(batch.gw, now)
             items: list[tuple[str, float]] = []
             resolve = self.identities.resolve
+            # Resolved at the hub's time, not the gateway's: a gateway whose clock is hours off would otherwise
+            # make the EID table rebuild at every batch (its batches are then dropped as skewed anyway). The
+            # table's tolerance of a window either side covers batches that arrive a little late.
             for item in batch.items:
-                device = resolve(item.id, batch.t)
+                device = resolve(item.id, now)
                 if device is not None:
                     items.append((device, item.rssi))
             m = self.metrics

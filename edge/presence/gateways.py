@@ -53,6 +53,7 @@ class GatewayTrack:
         "_before_reset",
         "_high_t",
         "_interval",
+        "_interval_seen",
         "_last_now",
         "_run",
         "_run_d",
@@ -85,6 +86,7 @@ class GatewayTrack:
         self._high_t = 0.0  # the `t` of the batch with the highest seq
         self._seen = 0  # bit i: seq high_seq - i was taken
         self._interval = DEFAULT_INTERVAL_S  # the gateway's report interval, from its own t and seq
+        self._interval_seen = DEFAULT_INTERVAL_S  # the last step's estimate: a new interval needs two in a row
         self._last_now = 0.0
         self._before_reset: tuple[int, float] | None = None  # (highest seq, its t) before a numbering restart
         self._run = 0  # the current run of stale batches at the live pace
@@ -153,10 +155,19 @@ class GatewayTrack:
             self.skew_s = d if d < shifted else shifted
         else:
             if step <= RHYTHM_GAP_MAX and t > self._high_t:
-                self._interval = (t - self._high_t) / step
+                self._learn_interval((t - self._high_t) / step)
             self._update_skew(d, now)
         self.high_seq = seq
         self._high_t = t
+
+    def _learn_interval(self, estimate: float) -> None:
+        # One long step is a clock stepped forward (a Pi without a battery clock at boot), not a slower rhythm:
+        # taken as the interval, it would make every following batch look like a clock step back. A new interval
+        # (the hub changed report_interval) is taken once two steps in a row agree on it.
+        current, previous = self._interval, self._interval_seen
+        self._interval_seen = estimate
+        if _close(estimate, current) or _close(estimate, previous):
+            self._interval = estimate
 
     def _take(self, seq: int, t: float) -> None:
         self.high_seq = seq
@@ -195,3 +206,8 @@ class GatewayTrack:
             self._run = 0
             return True
         return False
+
+
+def _close(a: float, b: float) -> bool:
+    """Within 20% of each other: the jitter of one report interval, not a change of rhythm."""
+    return abs(a - b) <= 0.2 * max(a, b)
