@@ -29,8 +29,10 @@ from edge.hub.campaigns import Event, PlannerConfig, Policy, Purchase, StoreEnte
 from edge.hub.db import (
     BeaconTags,
     CampaignStore,
+    CouponRefused,
     Devices,
     Journeys,
+    Ledger,
     Members,
     Notification,
     Outbox,
@@ -59,6 +61,8 @@ REFRESH_S = 2.0  # campaigns' dwell thresholds: a campaign added through the API
 COPURCHASE_REFRESH_S = 3600.0
 RETENTION_EVERY_S = 86400.0
 POINTS_PER_EURO = 1
+COUPON_PERCENT = 10.0  # a purchase thank-you's coupon: 10% off the suggested products for 30 days
+COUPON_VALID_S = 30 * 86400.0
 
 
 @dataclass(slots=True)
@@ -129,6 +133,7 @@ class HubCore:
         self._tags = BeaconTags(self._db, clock)
         self._journeys = Journeys(self._db, clock)
         self._receipts = Receipts(self._db, clock)
+        self._ledger = Ledger(self._db, clock, points_per_euro=POINTS_PER_EURO)
         self._outbox = Outbox(self._db, clock)
         self._campaigns = CampaignStore(self._db, clock)
         self.dwell = DwellWatch({})
@@ -202,7 +207,12 @@ class HubCore:
             self.metrics.receipts.labels(outcome="member" if member_id else "anonymous").inc()
             if member_id is None:
                 return out
-            self._members.add_points(member_id, int(receipt.total * POINTS_PER_EURO))
+            self._ledger.earn(member_id, receipt)
+            for code in receipt.coupons:
+                try:
+                    self._ledger.redeem(code, receipt.receipt, member_id, at=receipt.t)
+                except CouponRefused as refused:
+                    log.info("receipt %s: %s", receipt.receipt, refused)
             visit = self._journeys.open_visit(member_id)
             skus = frozenset(i.sku for i in receipt.items)
             event = Purchase(t=receipt.t, receipt=receipt.receipt, visit=visit.visit_id if visit else None, skus=skus)
@@ -353,6 +363,12 @@ class HubCore:
             )  # fmt: skip
             if self._outbox.enqueue(row) is not None:
                 written += 1
+                coupon = p.payload.get("coupon")
+                if isinstance(coupon, dict) and coupon.get("code"):
+                    self._ledger.issue(
+                        member_id, str(coupon["code"]), percent=COUPON_PERCENT, valid_until=p.t + COUPON_VALID_S,
+                        skus=[str(s) for s in coupon.get("skus") or ()], source=f"campaign:{p.campaign_id}",
+                    )  # fmt: skip
                 self.feed.publish("notification", {
                     "state": "decided", "campaign": p.campaign_id, "trigger": p.trigger, "channel": p.channel,
                     "kind": p.kind, "member": ref, "visit": p.visit,

@@ -18,6 +18,7 @@ from edge.hub.api import (
     system,
     tags,
     tracking,
+    wallet,
     wishlist,
 )
 from edge.hub.api.database import init_app
@@ -39,6 +40,7 @@ BLUEPRINTS: tuple[ApiBlueprint, ...] = (
     devices.api,
     tags.api,
     wishlist.api,
+    wallet.api,
     catalog.api,
     orders.api,
     campaigns.api,

@@ -12,6 +12,7 @@ from edge.hub.db import (
     Devices,
     Feedback,
     Journeys,
+    Ledger,
     Members,
     Outbox,
     PickupOrders,
@@ -91,3 +92,8 @@ def preregistrations() -> Preregistrations:
 def tags() -> BeaconTags:
     """Key-fob tags with a fixed id on this request's connection."""
     return BeaconTags(get_db(), hub_context().clock)
+
+
+def ledger() -> Ledger:
+    """The points and coupons ledger on this request's connection."""
+    return Ledger(get_db(), hub_context().clock)

@@ -44,6 +44,7 @@ from edge.hub.db.errors import (
 from edge.hub.db.feedback import Feedback, FeedbackAnswer
 from edge.hub.db.ids import ean13_check_digit, is_ean13
 from edge.hub.db.journeys import Journeys, Visit
+from edge.hub.db.ledger import Coupon, CouponRefused, Ledger, LedgerEntry, LegacyImport, Redemption
 from edge.hub.db.members import Member, Members, NewMember
 from edge.hub.db.migrations import MIGRATIONS, Migration, latest_version, migrate, schema_version
 from edge.hub.db.orders import STATUSES, OrderLine, PickupOrder, PickupOrders
@@ -72,6 +73,8 @@ __all__ = [
     "ConsentChange",
     "ConsentState",
     "Consents",
+    "Coupon",
+    "CouponRefused",
     "Device",
     "Devices",
     "DuplicateMember",
@@ -85,6 +88,9 @@ __all__ = [
     "InvalidTransition",
     "Journeys",
     "KeyFileError",
+    "Ledger",
+    "LedgerEntry",
+    "LegacyImport",
     "Location",
     "Member",
     "Members",
@@ -107,6 +113,7 @@ __all__ = [
     "PushSubscriptions",
     "ReceiptLine",
     "Receipts",
+    "Redemption",
     "SchemaTooNew",
     "SealError",
     "SecretBox",

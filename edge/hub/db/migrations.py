@@ -246,11 +246,55 @@ CREATE TABLE beacon_tags (
 CREATE INDEX beacon_tags_member ON beacon_tags (member_id)
 """
 
+# The wallet: an append-only points and coupons history, legacy card balances, coupons. Balances held in
+# members.points before the ledger existed become one "opening" entry each, so the ledger's sum is the balance.
+SCHEMA_V5: Final = """
+CREATE TABLE ledger (
+    id         INTEGER PRIMARY KEY,
+    member_id  TEXT NOT NULL REFERENCES members (member_id) ON DELETE CASCADE,
+    t          REAL NOT NULL,
+    kind       TEXT NOT NULL CHECK (kind IN ('opening', 'earn', 'carry_over', 'redeem', 'adjust', 'coupon_issued',
+                                             'coupon_redeemed')),
+    points     INTEGER NOT NULL,
+    receipt_id TEXT,
+    card       TEXT,
+    code       TEXT,
+    note       TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX ledger_member ON ledger (member_id, t, id);
+CREATE UNIQUE INDEX ledger_earn ON ledger (receipt_id) WHERE kind = 'earn';
+CREATE TABLE legacy_balances (
+    card      TEXT PRIMARY KEY,
+    points    INTEGER NOT NULL CHECK (points >= 0),
+    imported  REAL NOT NULL,
+    carried   REAL,
+    member_id TEXT REFERENCES members (member_id) ON DELETE SET NULL
+);
+CREATE TABLE coupons (
+    code        TEXT PRIMARY KEY,
+    member_id   TEXT NOT NULL REFERENCES members (member_id) ON DELETE CASCADE,
+    value_eur   REAL,
+    percent     REAL,
+    valid_until REAL NOT NULL,
+    skus        TEXT NOT NULL,
+    categories  TEXT NOT NULL,
+    source      TEXT NOT NULL,
+    issued      REAL NOT NULL,
+    redeemed    REAL,
+    receipt_id  TEXT,
+    CHECK ((value_eur IS NULL) != (percent IS NULL))
+);
+CREATE INDEX coupons_member ON coupons (member_id, issued);
+INSERT INTO ledger (member_id, t, kind, points, note)
+    SELECT member_id, updated, 'opening', points, 'balance before the ledger' FROM members WHERE points > 0
+"""
+
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(1, "initial schema", _statements(SCHEMA_V1)),
     Migration(2, "feedback from purchase pushes", _statements(SCHEMA_V2)),
     Migration(3, "website pre-registrations", _statements(SCHEMA_V3)),
     Migration(4, "key-fob tags with a fixed id", _statements(SCHEMA_V4)),
+    Migration(5, "wallet: points ledger, legacy card balances, coupons", _statements(SCHEMA_V5)),
 )
 
 _VERSION_TABLE: Final = """

@@ -97,6 +97,18 @@ def test_a_receipt_brings_the_thank_you_with_a_coupon_for_a_related_product(
     assert len(hub.push.deliveries(giulia.subscription)) == 1
     member = hub.api("GET", f"/api/v1/members/{giulia.member_id}").json()
     assert member["points"] == 89
+    # The coupon is in the member's wallet, and a later receipt that uses it redeems it once.
+    code = str(body["coupon"]["code"])  # type: ignore[index]
+    wallet = hub.api("GET", f"/api/v1/members/{giulia.member_id}/wallet").json()
+    [coupon] = [c for c in wallet["coupons"] if c["code"] == code]
+    assert coupon["state"] == "active"
+    later = Receipt(t=time.time(), receipt="R-2", card=giulia.member_number, coupons=[code],
+                    items=[ReceiptItem(sku="RUN-002", qty=1, price=9.9)], total=8.91)  # fmt: skip
+    hub.sender.publish(Topic.RECEIPT, later, device="till-1")
+    hub.sender.publish(Topic.RECEIPT, later, device="till-1")  # replayed: still one redemption
+    assert wait_for(lambda: _coupon_state(hub, giulia.member_id, code) == "used", 10)
+    history = hub.api("GET", f"/api/v1/members/{giulia.member_id}/wallet").json()["history"]
+    assert sum(1 for h in history if h.get("code") == code and h["kind"] == "coupon_redeemed") == 1
     # The feedback link: a rating page in the member's language, one tap records the answer.
     link = str(body["feedback_url"]).removeprefix("http://127.0.0.1:8000")
     page = hub.api("GET", link)
@@ -225,3 +237,8 @@ def test_a_members_key_fob_tag_is_recognised_like_their_phone(start_hub: Callabl
         time.sleep(0.05)
     [delivery] = hub.push.wait_for(1, timeout=15, endpoint=giulia.subscription)
     assert "Corsia 4" in str(delivery.payload["body"])
+
+
+def _coupon_state(hub: RunningHub, member_id: str, code: str) -> str:
+    wallet = hub.api("GET", f"/api/v1/members/{member_id}/wallet").json()
+    return str(next(c["state"] for c in wallet["coupons"] if c["code"] == code))

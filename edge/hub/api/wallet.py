@@ -1,0 +1,116 @@
+"""The loyalty wallet: a member's points, coupons and history, and the import of the old plastic cards' balances.
+
+Reading a wallet first carries over the imported balance of any card linked to the member since the import
+(once per card), so a card linked at the kiosk shows its old points the next time the app looks.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+import msgspec
+from flask import Response
+
+from edge.hub.api import repos
+from edge.hub.api.database import hub_context
+from edge.hub.api.errors import NotFound
+from edge.hub.api.routing import ADMIN, APP, CSV, KIOSK, MIB, Answer, ApiBlueprint, reply
+from edge.hub.db import Coupon, LedgerEntry
+
+api = ApiBlueprint("wallet", __name__)
+
+HISTORY_SHOWN: Final = 50
+MAX_LEGACY_IMPORT: Final = 2 * MIB
+
+
+class CouponView(msgspec.Struct):
+    """A coupon: `value_eur` or `percent` off `skus` or `categories` (both empty: the whole basket)."""
+
+    code: str
+    state: Literal["active", "used", "expired"]
+    value_eur: float | None
+    percent: float | None
+    valid_until: float
+    skus: list[str]
+    categories: list[str]
+    issued: float
+    redeemed: float | None
+    receipt_id: str | None
+
+
+class HistoryView(msgspec.Struct):
+    """One event of the wallet's history (`points` is 0 for coupon events)."""
+
+    t: float
+    kind: str
+    points: int
+    receipt_id: str | None
+    card: str | None
+    code: str | None
+    note: str
+
+
+class WalletView(msgspec.Struct):
+    """A member's wallet: the points balance, every coupon (newest first), the recent history (oldest first)."""
+
+    member_id: str
+    points: int
+    coupons: list[CouponView]
+    history: list[HistoryView]
+
+
+class LegacyBalances(msgspec.Struct):
+    """``card,points`` rows of the old card system, as CSV with a header line."""
+
+
+class LegacyImported(msgspec.Struct):
+    """What an import of legacy balances did."""
+
+    imported: int
+    carried: int
+    skipped: int
+
+
+def _coupon(coupon: Coupon, now: float) -> CouponView:
+    return CouponView(
+        code=coupon.code, state=coupon.state(now), value_eur=coupon.value_eur, percent=coupon.percent,
+        valid_until=coupon.valid_until, skus=list(coupon.skus), categories=list(coupon.categories),
+        issued=coupon.issued, redeemed=coupon.redeemed, receipt_id=coupon.receipt_id,
+    )  # fmt: skip
+
+
+def _entry(entry: LedgerEntry) -> HistoryView:
+    return HistoryView(entry.t, entry.kind, entry.points, entry.receipt_id, entry.card, entry.code, entry.note)
+
+
+@api.route(
+    "GET", "/members/<member_id>/wallet",
+    scopes=(ADMIN, APP, KIOSK), answers={200: Answer("The member's wallet", WalletView)},
+)  # fmt: skip
+def get_wallet(member_id: str) -> Response:
+    """The member's points, coupons and recent history."""
+    if repos.members().get(member_id) is None:
+        raise NotFound("no such member", {"member": "unknown"})
+    ledger = repos.ledger()
+    ledger.carry_over_linked(member_id)
+    now = hub_context().clock()
+    return reply(
+        WalletView(
+            member_id=member_id,
+            points=repos.members().points(member_id),
+            coupons=[_coupon(c, now) for c in ledger.coupons(member_id)],
+            history=[_entry(e) for e in ledger.history(member_id, limit=HISTORY_SHOWN)],
+        )
+    )
+
+
+@api.route(
+    "POST", "/wallet/legacy-balances",
+    scopes=(ADMIN,), body=LegacyBalances, media=(CSV,), max_body=MAX_LEGACY_IMPORT,
+    answers={200: Answer("Imported: rows stored, balances carried over, cards skipped", LegacyImported)},
+)  # fmt: skip
+def import_legacy_balances(body: LegacyBalances | str) -> Response:
+    """Import the old plastic cards' balances (CSV ``card,points``), all or nothing."""
+    assert isinstance(body, str)
+    result = repos.ledger().import_legacy_csv(body)
+    return reply(LegacyImported(imported=result.imported, carried=result.carried, skipped=result.skipped))
