@@ -7,7 +7,11 @@ Outside systemd (no ``NOTIFY_SOCKET``) every call does nothing.
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import threading
+from types import FrameType
+from typing import Protocol
 
 
 def notify(state: str) -> bool:
@@ -36,3 +40,27 @@ def watchdog_interval_s() -> float | None:
         return max(int(usec) / 2e6, 0.1)
     except ValueError:
         return None
+
+
+class Service(Protocol):
+    """A process's long-running part: `start` returns once it serves, `stop` stops it cleanly."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def serve_until_signalled(service: Service) -> None:
+    """Start `service`, wait for SIGTERM (systemd's stop) or SIGINT (Ctrl-C), then stop it. Main thread only."""
+    stopping = threading.Event()
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stopping.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, on_signal)
+    service.start()
+    try:
+        stopping.wait()
+    finally:
+        service.stop()

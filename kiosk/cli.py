@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
-import threading
-from types import FrameType
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,21 +17,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from edge.config import load_kiosk_config
+    from edge.systemd import serve_until_signalled
     from kiosk.service import KioskService
 
     config = load_kiosk_config(args.config)
     logging.getLogger().setLevel(config.log.level.upper())
     service = KioskService(config, app_config={"OUTBOX_PATH": args.outbox} if args.outbox else None)
-    stopping = threading.Event()
-
-    def on_signal(_signum: int, _frame: FrameType | None) -> None:
-        stopping.set()
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, on_signal)
-    service.start()
-    try:
-        stopping.wait()
-    finally:
-        service.stop()
+    serve_until_signalled(service)
     return 0

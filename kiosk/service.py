@@ -14,16 +14,13 @@ Threads, each with one job (the kiosk's concurrency model):
 from __future__ import annotations
 
 import logging
-import os
-import resource
-import sys
 import threading
 import time
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from edge.config import KioskConfig
+from edge.host import cpu_temp_c, rss_mb
 from edge.mqtt import MqttClient
 from edge.protocol import KioskHealth, Topic
 from edge.systemd import notify, watchdog_interval_s
@@ -41,7 +38,6 @@ log = logging.getLogger("corsia.kiosk")
 SYNC_EVERY_S: Final = 10.0
 HEALTH_EVERY_S: Final = 15.0
 TICK_S: Final = 0.5
-THERMAL_ZONE: Final = Path("/sys/class/thermal/thermal_zone0/temp")
 
 
 class KioskService:
@@ -180,25 +176,3 @@ class KioskService:
             if watchdog is not None and now >= next_watchdog:
                 notify("WATCHDOG=1")
                 next_watchdog = now + watchdog
-
-
-def rss_mb() -> float:
-    """Resident memory of this process in MB (the current value from /proc, else the peak)."""
-    try:
-        with open(f"/proc/{os.getpid()}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return round(int(line.split()[1]) / 1024.0, 1)
-    except OSError:
-        pass
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
-    return round(peak / (1024.0 * 1024.0 if sys.platform == "darwin" else 1024.0), 1)
-
-
-def cpu_temp_c(zone: Path = THERMAL_ZONE) -> float | None:
-    """The SoC temperature on a Raspberry Pi; None where there is no sensor."""
-    try:
-        value = round(int(zone.read_text(encoding="ascii").strip()) / 1000.0, 1)
-    except (OSError, ValueError):
-        return None
-    return value if -60.0 <= value <= 150.0 else None
