@@ -10,8 +10,9 @@ only these, and rejects everything else with `UnknownPayload` (a stable `code` f
 * ``CORSIA:P:<token>`` — a pre-registration from the website, or the same as a link
   ``https://<host>/r/<token>`` when `host` is on the kiosk's allow-list (any other host is refused: a code
   from a stranger's site is not followed);
-* ``CORSIA:E:<token>`` — an enrollment token: the kiosk shows it for the phone to scan, and recognises it
-  only to say so;
+* ``<wallet app>/enroll#<token>`` (the kiosk's enrollment QR, any host) or ``CORSIA:E:<token>`` — an
+  enrollment token: the kiosk shows it for the phone to scan, and recognises it only to say so (the link is
+  never followed, so its host does not matter);
 * an old plastic card's number: 6-20 digits or upper-case letters and digits (its Code 128 or EAN barcode).
 
 The ``CORSIA:`` prefix and the kind letter may come in any case; tokens are case-sensitive, 22-64 URL-safe
@@ -37,6 +38,7 @@ TRIMMED: Final = " \t\r\n"
 _TOKEN: Final = re.compile(r"[A-Za-z0-9_-]{22,64}")
 _CARD: Final = re.compile(r"[0-9A-Z]{6,20}")
 _LINK_PATH: Final = re.compile(r"/r/([^/]*)/?")
+ENROLL_PATH: Final = "enroll"
 # Control, invisible formatting (e.g. a right-to-left override), surrogate, private-use and unassigned.
 _REFUSED_CATEGORIES: Final = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
@@ -111,10 +113,22 @@ def format_member_qr(number: str) -> str:
 
 
 def format_enrollment_qr(token: str) -> str:
-    """The enrollment QR's content for `token`; `PayloadError` if it is not a well-formed token."""
+    """The bare enrollment code for `token` (for an app that scans it itself); `PayloadError` if it is not a
+    well-formed token."""
     if not isinstance(token, str) or not _TOKEN.fullmatch(token):
         raise PayloadError("a token is 22-64 URL-safe base64 characters", code="bad_token")
     return f"{PREFIX}E:{token}"
+
+
+def format_enrollment_link(token: str, app_url: str) -> str:
+    """The wallet app's enrollment link for `token`: the phone's camera opens it, the app enrolls the phone.
+
+    The token is in the fragment, which a browser never sends: it reaches no server log and no ``Referer``.
+    """
+    format_enrollment_qr(token)  # the same checks
+    if not app_url.lower().startswith(("https://", "http://")):
+        raise PayloadError("the wallet app's address is an http(s) URL", code="bad_url")
+    return f"{app_url.rstrip('/')}/{ENROLL_PATH}#{token}"
 
 
 def ean13_check_digit(first12: str) -> int:
@@ -191,12 +205,14 @@ def _token(value: str) -> str:
     return value
 
 
-def _link(text: str, url_hosts: Iterable[str]) -> PreRegistration:
+def _link(text: str, url_hosts: Iterable[str]) -> PreRegistration | Enrollment:
     try:
         parts = urlsplit(text)
         port = parts.port
     except ValueError as exc:
         raise UnknownPayload("a malformed link", code="bad_url") from exc
+    if parts.path.rstrip("/").endswith("/" + ENROLL_PATH) and parts.fragment:
+        return Enrollment(_token(parts.fragment))  # recognised only to say "scan it with your phone"
     if parts.scheme.lower() != "https":
         raise UnknownPayload("only https links are accepted", code="bad_url")
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:

@@ -208,3 +208,12 @@ def time_window(value: str) -> str | None:
     except ValueError:
         return f"must be 'HH:MM-HH:MM' in local time (such as '21:00-08:00') or empty; got {value!r}"
     return None
+
+
+def empty_or(check: Check) -> Check:
+    """`check`, except that "" (the key's "not set") is also accepted."""
+
+    def optional(value: str) -> str | None:
+        return None if value == "" else check(value)
+
+    return optional

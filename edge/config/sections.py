@@ -19,6 +19,7 @@ from edge.config.checks import (
     between,
     checked,
     each,
+    empty_or,
     host_port,
     http_url,
     mailto_or_https,
@@ -151,6 +152,8 @@ class HubSection(Section):
     presence_retention_days: int = field(default=30, metadata=checked(between(1, 3650)))
     profiling_retention_days: int = field(default=365, metadata=checked(between(1, 3650)))
     marketing_retention_days: int = field(default=730, metadata=checked(between(1, 3650)))
+    # Only `corsia demo` sets it: the simulated phones' push service, for the dashboard's phones view.
+    phones_url: str = field(default="", metadata=checked(empty_or(http_url)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +163,9 @@ class KioskSection(Section):
     id: str = field(default="kiosk-01", metadata=checked(SLUG))
     http: str = field(default="127.0.0.1:8080", metadata=checked(host_port))
     hub_url: str = field(default="http://127.0.0.1:8000", metadata=checked(http_url))
+    app_url: str = field(default="", metadata=checked(empty_or(http_url)))
+    """The wallet app as the shoppers' phones reach it (the hub's ``public_url`` + ``/app``); "" means
+    `hub_url` + ``/app``, right when the kiosk reaches the hub at its public address."""
     hub_token: str = field(default="", repr=False)
     hub_token_file: str = field(default="", metadata=reads_into("hub_token"))
     card_reader: str = "/dev/ttyUSB0"
@@ -173,6 +179,11 @@ class KioskSection(Section):
     preregistration_hosts: tuple[str, ...] = field(
         default=(), metadata=checked(each(matches(r"[a-z0-9.-]{1,253}", "a host name such as 'shop.example.it'")))
     )
+
+    @property
+    def wallet_url(self) -> str:
+        """Where the shoppers' phones open the wallet app: `app_url`, or `hub_url` + ``/app``."""
+        return self.app_url or self.hub_url.rstrip("/") + "/app"
 
 
 @dataclass(frozen=True, slots=True)

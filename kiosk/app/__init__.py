@@ -58,6 +58,7 @@ def create_app(config: KioskConfig, test_config: Mapping[str, Any] | None = None
     app.config["IDLE_TIMEOUT_S"] = config.kiosk.idle_timeout_s
     app.config["OUTBOX_PATH"] = config.kiosk.outbox
     app.config["PREREGISTRATION_HOSTS"] = tuple(config.kiosk.preregistration_hosts)
+    app.config["WALLET_URL"] = config.kiosk.wallet_url
     if test_config is not None:
         app.config.from_mapping(test_config)
     warning_s = float(app.config["IDLE_WARNING_S"])

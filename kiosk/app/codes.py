@@ -1,49 +1,25 @@
 """The codes the kiosk draws: the digital card (a QR code and an EAN-13 barcode) and the app's enrollment QR.
 
-zxing-cpp's writer makes the SVG; it is inlined in the page (no image request, nothing cached on disk) and
-made to scale with CSS, with an accessible name. The QR codes include their quiet zone, which a phone's
-camera needs.
+`edge.barcodes` draws them; here they become markup inlined in the page (no image request, nothing cached on
+disk), scaled with CSS, with an accessible name.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Final
+from markupsafe import Markup
 
-import zxingcpp
-from markupsafe import Markup, escape
-
-from kiosk.payloads import format_enrollment_qr, format_member_qr, is_member_number
-
-_PROLOGUE: Final = re.compile(r"^.*?(?=<svg)", re.DOTALL)
-_SIZE: Final = re.compile(r'<svg width="(\d+)" height="(\d+)"')
-_DESC: Final = re.compile(r"<desc>.*?</desc>\s*", re.DOTALL)
-
-
-def _inline(svg: str, label: str, css_class: str) -> Markup:
-    """`svg` as an inline element: no XML prologue, a viewBox instead of a fixed size, a name for screen
-    readers."""
-    svg = _DESC.sub("", _PROLOGUE.sub("", svg, count=1))
-    svg = _SIZE.sub(
-        lambda m: (
-            f'<svg viewBox="0 0 {m[1]} {m[2]}" class="{escape(css_class)}" role="img" aria-label="{escape(label)}" '
-            'shape-rendering="crispEdges" preserveAspectRatio="xMidYMid meet"'
-        ),
-        svg,
-        count=1,
-    )
-    # zxing-cpp's own SVG; the only text put into it (the label) is escaped above.
-    return Markup(svg.strip())
+from edge import barcodes
+from kiosk.payloads import format_enrollment_link, format_member_qr, is_member_number
 
 
 def qr_svg(text: str, label: str) -> Markup:
-    """A QR code holding `text` (error correction M: survives a scratched phone screen)."""
-    return _inline(zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M").to_svg(), label, "qr")
+    """A QR code holding `text`."""
+    return Markup(barcodes.qr_svg(text, label))  # zxing-cpp's SVG; the label is escaped by edge.barcodes
 
 
 def ean13_svg(number: str, label: str) -> Markup:
     """An EAN-13 barcode of `number` (13 digits with a valid check digit), for the tills' scanners."""
-    return _inline(zxingcpp.create_barcode(number, zxingcpp.BarcodeFormat.EAN13).to_svg(), label, "barcode")
+    return Markup(barcodes.ean13_svg(number, label))
 
 
 def card_qr_text(number: str) -> str:
@@ -52,5 +28,6 @@ def card_qr_text(number: str) -> str:
     return format_member_qr(number) if is_member_number(number) else number
 
 
-def enrollment_qr_text(token: str) -> str:
-    return format_enrollment_qr(token)
+def enrollment_qr_text(token: str, app_url: str) -> str:
+    """The enrollment QR: the wallet app's enrollment link, which the phone's camera opens."""
+    return format_enrollment_link(token, app_url)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from kiosk.app import state
@@ -84,5 +84,5 @@ def enrollment() -> Response | str:
     return render_template(
         "member_enroll.html",
         until=until,
-        app_qr=qr_svg(enrollment_qr_text(issued["token"]), translate(language, "done.qr.app")),
+        app_qr=qr_svg(enrollment_qr_text(issued["token"], current_app.config["WALLET_URL"]), translate(language, "done.qr.app")),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Final
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
@@ -212,7 +212,7 @@ def done() -> Response | str:
         number=number,
         card_qr=qr_svg(card_qr_text(number), translate(language, "done.qr.card")),
         barcode=ean13_svg(number, translate(language, "done.barcode")),
-        app_qr=qr_svg(enrollment_qr_text(result["token"]), translate(language, "done.qr.app"))
+        app_qr=qr_svg(enrollment_qr_text(result["token"], current_app.config["WALLET_URL"]), translate(language, "done.qr.app"))
         if result["token"]
         else None,
     )

@@ -14,6 +14,7 @@ from edge.hub.api import repos
 from edge.hub.api.database import hub_context
 from edge.hub.api.errors import Invalid
 from edge.hub.api.routing import ADMIN, APP, KIOSK, Answer, ApiBlueprint, reply
+from edge.hub.db.devices import SILENT
 from edge.hub.api.schemas import Enroll, Enrolled, EnrollmentToken, PushKey, PushSubscribed, PushSubscription
 
 api = ApiBlueprint("devices", __name__)
@@ -40,12 +41,14 @@ def issue_enrollment_token(member_id: str) -> Response:
 def enroll(body: Enroll) -> Response:
     """Enroll a phone or tag with a one-time enrollment token."""
     enrollment = repos.devices().redeem(body.enrollment_token, body.platform)
-    hub_context().listener.device_enrolled(enrollment.device_id, enrollment.identity_key, enrollment.k)
+    if body.platform != SILENT:  # the wallet web app advertises nothing: its key stays out of the EID table
+        hub_context().listener.device_enrolled(enrollment.device_id, enrollment.identity_key, enrollment.k)
     answer = Enrolled(
         device_id=enrollment.device_id,
         identity_key=enrollment.identity_key.hex(),
         k=enrollment.k,
         app_token=enrollment.app_token,
+        member_id=enrollment.member_id,
     )
     return reply(answer, 201)
 

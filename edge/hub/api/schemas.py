@@ -22,7 +22,7 @@ Sku = Annotated[str, Meta(min_length=1, max_length=64)]
 Token = Annotated[str, Meta(min_length=1, max_length=256)]
 Language = Literal["it", "en"]
 Source = Literal["kiosk", "app", "web", "admin", "pos"]
-Platform = Literal["android", "ios", "tag"]
+Platform = Literal["android", "ios", "tag", "web"]
 
 
 class Strict(msgspec.Struct, forbid_unknown_fields=True):
@@ -177,6 +177,8 @@ class Enrolled(msgspec.Struct):
     """The EID rotation exponent: a new EID every 2**k seconds."""
     app_token: str
     """The app's bearer token from now on (scope ``app``, this member only)."""
+    member_id: str
+    """The member the device now speaks for."""
 
 
 class PushKeys(Strict):

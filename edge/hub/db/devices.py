@@ -22,8 +22,11 @@ from edge.hub.db.ids import new_device_id, new_token, token_hash
 from edge.hub.db.secretbox import SecretBox
 from edge.identity import DEFAULT_K, KEY_BYTES, MAX_K
 
-Platform = Literal["android", "ios", "tag"]
+Platform = Literal["android", "ios", "tag", "web"]
 PLATFORMS: Final[tuple[Platform, ...]] = get_args(Platform)
+SILENT: Final = "web"
+"""The wallet web app: it holds an app token but advertises nothing (a browser cannot), so its key is never in
+the EID table."""
 TOKEN_TTL_S: Final = 900.0  # a QR shown at the kiosk is scanned within minutes; an old photo of it is useless
 
 
@@ -143,10 +146,10 @@ class Devices:
         Read in one go (the lock is not held while the caller iterates); a key that does not open (a key file
         from another hub) raises `SealError`.
         """
-        sql = "SELECT device_id, sealed_key, k FROM devices"
+        sql = f"SELECT device_id, sealed_key, k FROM devices WHERE platform != '{SILENT}'"
         if consenting_only:
             sql += (
-                " WHERE member_id IN (SELECT member_id FROM consents WHERE granted = 1 AND id IN"
+                " AND member_id IN (SELECT member_id FROM consents WHERE granted = 1 AND id IN"
                 " (SELECT MAX(id) FROM consents WHERE purpose = 'proximity' GROUP BY member_id))"
             )
         rows = fetch_all(self.db, sql + " ORDER BY device_id")
@@ -162,7 +165,7 @@ class Devices:
 
         Read `page` rows at a time, so loading 100,000 devices at start never holds them all as rows at once
         (the peak would stay in the process's memory long after)."""
-        sql = "SELECT device_id, member_id, sealed_key, k FROM devices WHERE device_id > ?"
+        sql = f"SELECT device_id, member_id, sealed_key, k FROM devices WHERE device_id > ? AND platform != '{SILENT}'"
         params: list[object] = []
         if member_id is not None:
             sql += " AND member_id = ?"

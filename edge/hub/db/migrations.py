@@ -289,12 +289,31 @@ INSERT INTO ledger (member_id, t, kind, points, note)
     SELECT member_id, updated, 'opening', points, 'balance before the ledger' FROM members WHERE points > 0
 """
 
+# The wallet web app enrolls as a device of its own ("web"). SQLite cannot change a CHECK in place: the table is
+# rebuilt (nothing references devices, so the copy keeps every row as it was).
+SCHEMA_V6: Final = """
+CREATE TABLE devices_v6 (
+    device_id      TEXT PRIMARY KEY,
+    member_id      TEXT NOT NULL REFERENCES members (member_id) ON DELETE CASCADE,
+    platform       TEXT NOT NULL CHECK (platform IN ('android', 'ios', 'tag', 'web')),
+    k              INTEGER NOT NULL,
+    sealed_key     BLOB NOT NULL,
+    app_token_hash TEXT NOT NULL UNIQUE,
+    created        REAL NOT NULL
+);
+INSERT INTO devices_v6 SELECT device_id, member_id, platform, k, sealed_key, app_token_hash, created FROM devices;
+DROP TABLE devices;
+ALTER TABLE devices_v6 RENAME TO devices;
+CREATE INDEX devices_member ON devices (member_id)
+"""
+
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(1, "initial schema", _statements(SCHEMA_V1)),
     Migration(2, "feedback from purchase pushes", _statements(SCHEMA_V2)),
     Migration(3, "website pre-registrations", _statements(SCHEMA_V3)),
     Migration(4, "key-fob tags with a fixed id", _statements(SCHEMA_V4)),
     Migration(5, "wallet: points ledger, legacy card balances, coupons", _statements(SCHEMA_V5)),
+    Migration(6, "devices: the wallet web app", _statements(SCHEMA_V6)),
 )
 
 _VERSION_TABLE: Final = """

@@ -153,6 +153,17 @@ class Outbox:
             cursor = self.db.execute("UPDATE outbox SET opened = ? WHERE id = ? AND opened IS NULL", (t, row_id))
             return cursor.rowcount > 0
 
+    def for_member(self, member_id: str, *, after: float = 0.0, limit: int = 50) -> list[OutboxRow]:
+        """The member's notifications (their inbox: every one decided for them, whatever became of the push)
+        decided after `after`, newest first."""
+        rows = fetch_all(
+            self.db,
+            "SELECT * FROM outbox WHERE member_id = ? AND channel = 'webpush' AND created > ?"
+            " ORDER BY created DESC, id DESC LIMIT ?",
+            [member_id, after, limit],
+        )
+        return [_row(r) for r in rows]
+
     # --- what the caps count: decisions, whatever their delivery state ---------------------------------------
 
     def count_since(self, member_id: str, t: float, kind: str = "marketing") -> int:

@@ -38,6 +38,13 @@ PUSH_TTL_S = 4 * 3600  # a store-entry push is useless tomorrow; a push service 
 BATCH = 50
 
 
+def open_link(public_url: str, row: OutboxRow) -> str:
+    """The open-tracking link of a notification: the hub counts the open, then redirects to where it points."""
+    base = public_url.rstrip("/")
+    target = str(row.payload.get("url") or base + "/")
+    return f"{base}/t/{row.id}?u={quote(target, safe='')}"
+
+
 class PushSender(Protocol):
     """What the dispatcher needs of `WebPushSender` (a test may give a sender aimed at a local push service)."""
 
@@ -160,9 +167,7 @@ class Dispatcher:
     def _payload(self, row: OutboxRow) -> dict[str, object]:
         payload = dict(row.payload)
         payload["notification_id"] = row.id
-        target = str(payload.get("url") or self._public_url + "/")
-        # The open-tracking link: the hub counts the open, then redirects to where the push points.
-        payload["url"] = f"{self._public_url}/t/{row.id}?u={quote(target, safe='')}"
+        payload["url"] = open_link(self._public_url, row)
         return payload
 
     def _retry(self, row: OutboxRow, error: str, retry_after_s: float | None) -> None:

@@ -25,7 +25,7 @@ def test_a_qr_code_is_inline_svg_with_a_view_box_and_an_escaped_name() -> None:
     assert "<desc>" not in svg
     assert "width=" not in svg.split(">")[0]
     assert 'role="img"' in svg
-    assert 'aria-label="Il QR &#34;della&#34; &lt;carta&gt;"' in svg
+    assert 'aria-label="Il QR &quot;della&quot; &lt;carta&gt;"' in svg
     size = re.search(r'viewBox="0 0 (\d+) (\d+)"', svg)
     assert size is not None
     assert size.group(1) == size.group(2)
@@ -43,4 +43,8 @@ def test_what_the_qr_codes_hold_is_what_the_kiosk_and_the_app_read() -> None:
     assert parse_payload(card_qr_text(NUMBER)) == MemberCode(NUMBER)
     provisional = new_provisional_number()
     assert parse_payload(card_qr_text(provisional)) == CardNumber(provisional)
-    assert parse_payload(enrollment_qr_text(TOKEN)) == Enrollment(TOKEN)
+    link = enrollment_qr_text(TOKEN, "https://negozio.example.it/app/")
+    # The phone's camera opens the wallet app's enrollment page; the token rides in the fragment, never sent.
+    assert link == f"https://negozio.example.it/app/enroll#{TOKEN}"
+    assert parse_payload(link) == Enrollment(TOKEN)
+    assert parse_payload(enrollment_qr_text(TOKEN, "http://127.0.0.1:8000/app")) == Enrollment(TOKEN)

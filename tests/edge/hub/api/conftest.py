@@ -96,7 +96,9 @@ def ctx(
 
 @pytest.fixture
 def app(ctx: HubContext) -> Flask:
-    return create_app(ctx, {"TESTING": True, "REDIRECT_ORIGINS": ["https://shop.example.com"]})
+    # Live inbox streams end at once here: the tests read them whole.
+    return create_app(ctx, {"TESTING": True, "REDIRECT_ORIGINS": ["https://shop.example.com"], "INBOX_STREAM_S": 0.2,
+                            "INBOX_POLL_S": 0.05})  # fmt: skip
 
 
 @pytest.fixture

@@ -21,7 +21,8 @@ def test_enroll_gives_the_key_once_and_tells_the_service(
     client: FlaskClient, member: dict[str, Any], enroll: Enroll, ctx: HubContext, listener: RecordingListener
 ) -> None:
     enrolled = enroll(member["enrollment_token"])
-    assert set(enrolled) == {"device_id", "identity_key", "k", "app_token"}
+    assert set(enrolled) == {"device_id", "identity_key", "k", "app_token", "member_id"}
+    assert enrolled["member_id"] == member["member_id"]
     assert re.fullmatch(r"[0-9a-f]{32}", enrolled["identity_key"])
     assert enrolled["k"] == DEFAULT_K
     key = bytes.fromhex(enrolled["identity_key"])
@@ -33,6 +34,21 @@ def test_enroll_gives_the_key_once_and_tells_the_service(
     got = client.get(f"/api/v1/members/{member['member_id']}", headers=headers).json
     assert got["devices"] == [enrolled["device_id"]]  # ids only: no key, no token
     assert enrolled["identity_key"] not in str(got)
+
+
+def test_the_wallet_web_app_enrolls_but_never_enters_the_eid_table(
+    client: FlaskClient, member: dict[str, Any], ctx: HubContext, listener: RecordingListener
+) -> None:
+    response = client.post("/api/v1/enroll", json={"enrollment_token": member["enrollment_token"], "platform": "web"})
+    assert response.status_code == 201, response.json
+    enrolled = response.json
+    assert listener.calls == []  # a browser advertises nothing: no EID to resolve
+    devices = Devices(ctx.connect(), SecretBox(ctx.secret_key))
+    assert list(devices.identities()) == []
+    assert list(devices.keyring()) == []
+    assert devices.member_for_app_token(enrolled["app_token"]) == member["member_id"]
+    headers = {"Authorization": f"Bearer {enrolled['app_token']}"}
+    assert client.get(f"/api/v1/members/{member['member_id']}/wallet", headers=headers).status_code == 200
 
 
 def test_a_used_token_is_gone(client: FlaskClient, member: dict[str, Any], enroll: Enroll) -> None:
