@@ -127,9 +127,17 @@ def _common(ports: Ports, log_level: str) -> tuple[str, str]:
 
 
 def write_configs(
-    paths: StatePaths, ports: Ports, tokens: Tokens, *, card_reader: str, camera: str, log_level: str = "info"
+    paths: StatePaths,
+    ports: Ports,
+    tokens: Tokens,
+    *,
+    card_reader: str,
+    camera: str,
+    log_level: str = "info",
+    phones_url: str = "",
 ) -> None:
-    """The three config files and the two token files."""
+    """The three config files and the two token files. `phones_url` (the phones' push service's ``/phones``)
+    gives the hub's dashboard its demo-only phones view."""
     write_secret(paths.admin_token, tokens.admin)
     write_secret(paths.kiosk_token, tokens.kiosk)
     head, tail = _common(ports, log_level)
@@ -143,7 +151,8 @@ def write_configs(
         f"secret_key_file = {toml_str(paths.secret_key)}\n"
         f"vapid_private_key_file = {toml_str(paths.vapid_key)}\n"
         'vapid_subject = "mailto:it@example.it"\n'
-        f"min_push_gap_s = {MIN_PUSH_GAP_S}\n\n" + tail,
+        f"min_push_gap_s = {MIN_PUSH_GAP_S}\n"
+        f"phones_url = {toml_str(phones_url)}\n\n" + tail,
         encoding="utf-8",
     )
     paths.gateway_toml.write_text(

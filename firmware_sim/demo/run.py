@@ -99,6 +99,7 @@ def urls_lines(paths: StatePaths, ports: Ports, tokens: Tokens, kiosk: KioskStar
     kiosk_line = f"http://127.0.0.1:{ports.kiosk}/" if kiosk.process is not None else f"not running: {kiosk.problem}"
     return [
         f"  store dashboard  {hub}/dashboard?token={tokens.admin}",
+        f"  phones           {hub}/dashboard/phones (what each shopper's phone received)",
         f"  kiosk            {kiosk_line}",
         f"  hub API          {hub}/api/v1 (bearer token in {paths.admin_token}); metrics {hub}/metrics",
         f"  IT monitor       {monitor}",
@@ -219,7 +220,7 @@ class _Demo:
         devices = KioskDevices.make(paths.devices, seeded.members[0].member_number if seeded.members else None)
         stack.callback(devices.close)
         write_configs(paths, ports, self.tokens, card_reader=devices.reader.port, camera=str(devices.camera),
-                      log_level=options.log_level)  # fmt: skip
+                      log_level=options.log_level, phones_url=push.url + "/phones")  # fmt: skip
         watch = StoreWatch(mqtt_settings(ports.mqtt), STORE)
         watch.start()
         stack.callback(watch.stop)

@@ -9,16 +9,16 @@ One member per enrolled phone of the world (and per key-fob tag whose shopper ha
 to that member like every other tag of the world): each phone is provisioned with the identity key the world gave it
 (`Devices.provision`, as for a phone whose key was set elsewhere), so the hub resolves the EIDs the simulated
 phone sends. Each member subscribes to Web Push on the demo's `PushService`, the phones' push service, pinned to
-the hub's VAPID key as a browser would be.
+the hub's VAPID key as a browser would be, and labelled with the member's short name and language, so the demo's
+dashboard can show what each phone got (``GET /phones`` of the push service, docs/dashboard.md).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Final, Protocol
 
 from edge.hub.db import (
     BeaconTags,
@@ -49,6 +49,20 @@ from firmware_sim.world import Scenario, seeds
 
 PLATFORM: Final = "android"  # the world's enrolled phones are the Android app's (iOS members carry tags)
 ORDER_LINES: Final = (1, 2)
+
+
+class PhoneSubscriber(Protocol):
+    """The push service's `subscribe`: one phone's browser subscription, labelled with its owner."""
+
+    def __call__(
+        self, application_server_key: str, /, *, label: str | None = None, language: str | None = None
+    ) -> Subscription: ...
+
+
+def display_name(person: Profile) -> str:
+    """``"Giulia R."``: the first name and the last name's initial, as the demo's phones view shows a shopper."""
+    initial = next((ch for ch in person.last_name if ch.isalpha()), "")
+    return f"{person.first_name} {initial}." if initial else person.first_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,13 +111,14 @@ def seed_hub(
     files: HubFiles,
     scenario: Scenario,
     catalog: DemoCatalog,
-    subscribe: Callable[[str], Subscription],
+    subscribe: PhoneSubscriber,
     *,
     store: str = "demo",
     now: float | None = None,
 ) -> Seeded:
-    """Write the demo store into the database at `files.db` (made if missing). `subscribe(application_server_key)`
-    is the push service's: it makes one phone's browser subscription."""
+    """Write the demo store into the database at `files.db` (made if missing). `subscribe(application_server_key,
+    label=, language=)` is the push service's: it makes one phone's browser subscription, labelled with the
+    member's `display_name` and language when it takes them."""
     now = time.time() if now is None else now
     seed = scenario.seed
     box = SecretBox(load_or_create_key(files.secret_key_file))
@@ -143,7 +158,7 @@ def seed_hub(
                 if visit is not None and visit.pickup:
                     order_id = f"WEB-{seed % 100:02d}{n + 1:05d}"
                     orders.create(order_id, member.member_id, store, _order_lines(catalog, seed, who), "ready")
-                subscription = subscribe(vapid_key)
+                subscription = subscribe(vapid_key, label=display_name(person), language=person.language)
                 pushes.add(member.member_id, subscription.endpoint, subscription.p256dh, subscription.auth)
                 subscriptions[member.member_id] = subscription
                 seeded.append(

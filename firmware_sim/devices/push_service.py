@@ -9,6 +9,10 @@ by the subscription, when it has one), RFC 8030 headers (TTL, Urgency, Topic) an
 the subscription's own private key and auth secret, so an encryption mistake shows up as a refusal here, not as
 a silent pass. What arrives intact is recorded as a `Delivery`; what is refused, as a `Rejection` with the reason.
 
+Each subscription may carry a label and a language (the demo's shopper's name and chosen language); ``GET
+/phones`` on the service answers, as JSON, what each phone got and decrypted, newest first (`phones`): the
+store dashboard of ``corsia demo`` shows it. The service listens on loopback only.
+
 Tests script the service per endpoint: answer an HTTP status for the next N requests or always (`fail`), stall
 (`stall`), forget the subscription (`unsubscribe`: 410 from then on), or hold messages while the phone is
 offline (`offline`/`online`), when a message with the same Topic replaces the one held, as RFC 8030 §5.4 says.
@@ -42,6 +46,10 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from edge.hub.notify.webpush import Subscription
 
 MAX_MESSAGE_BYTES = 4096  # RFC 8291 §4
+PHONE_MESSAGES = 50
+"""The latest messages per phone that ``GET /phones`` shows."""
+SHOWN_FIELDS = ("title", "body", "lang", "kind", "trigger", "campaign")
+"""The payload fields ``GET /phones`` passes on, when they are strings; nothing else of a push leaves."""
 MAX_JWT_LIFETIME_S = 86_400  # RFC 8292 §2
 URGENCIES = ("very-low", "low", "normal", "high")
 _TOPIC = re.compile(r"[A-Za-z0-9_-]{1,32}")
@@ -104,6 +112,8 @@ class _Answer:
 @dataclass
 class _Endpoint:
     sub: BrowserSubscription
+    label: str | None = None
+    language: str | None = None
     gone: bool = False
     online: bool = True
     held: list[Delivery] = field(default_factory=list)
@@ -180,8 +190,13 @@ class PushService:
 
     # --- subscriptions and scripting -------------------------------------------------------------------------
 
-    def subscribe(self, application_server_key: str | None = None) -> BrowserSubscription:
-        """A new subscription, as a browser makes one; pinned to `application_server_key` when given."""
+    def subscribe(
+        self, application_server_key: str | None = None, *, label: str | None = None, language: str | None = None
+    ) -> BrowserSubscription:
+        """A new subscription, as a browser makes one; pinned to `application_server_key` when given.
+
+        `label` and `language` name the phone's owner and the language they chose, for `phones`.
+        """
         private_key = ec.generate_private_key(ec.SECP256R1())
         public = private_key.public_key().public_bytes(
             serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
@@ -196,7 +211,7 @@ class PushService:
             application_server_key=application_server_key,
         )
         with self._lock:
-            self._endpoints[sub.endpoint] = _Endpoint(sub)
+            self._endpoints[sub.endpoint] = _Endpoint(sub, label, language)
         return sub
 
     def fail(
@@ -260,6 +275,26 @@ class PushService:
         """Requests refused by the checks, oldest first (scripted failures are not rejections)."""
         with self._lock:
             return self._select(self._rejections, endpoint)
+
+    def phones(self) -> list[dict[str, Any]]:
+        """What each phone got and decrypted, as ``GET /phones`` serves it: one entry per subscription with its
+        ``label``, ``language``, ``gone`` and its latest `PHONE_MESSAGES` ``messages`` (newest first, each ``t``
+        and the payload's `SHOWN_FIELDS`); the phones with the newest message first, those with none last."""
+        with self._lock:
+            got: dict[str, list[Delivery]] = {}
+            for delivery in self._deliveries:
+                got.setdefault(delivery.endpoint, []).append(delivery)
+            phones: list[dict[str, Any]] = [
+                {
+                    "label": ep.label,
+                    "language": ep.language,
+                    "gone": ep.gone,
+                    "messages": [_shown(d) for d in reversed(got.get(endpoint, [])[-PHONE_MESSAGES:])],
+                }
+                for endpoint, ep in self._endpoints.items()
+            ]
+        phones.sort(key=lambda phone: phone["messages"][0]["t"] if phone["messages"] else 0.0, reverse=True)
+        return phones
 
     def held(self, target: Subscription | str) -> list[Delivery]:
         """Messages accepted for an offline phone and not yet delivered."""
@@ -422,6 +457,14 @@ class PushService:
         return claims, _b64(_unb64(key))
 
 
+def _shown(delivery: Delivery) -> dict[str, Any]:
+    shown: dict[str, Any] = {"t": delivery.t}
+    for name in SHOWN_FIELDS:
+        value = delivery.payload.get(name)
+        shown[name] = value if isinstance(value, str) else None
+    return shown
+
+
 def _decrypt(sub: BrowserSubscription, body: bytes) -> dict[str, Any]:
     if len(body) < 21 or len(body) < 21 + body[20]:
         raise _Refused(400, "body too short for an aes128gcm header")
@@ -457,6 +500,13 @@ def _handler_for(service: PushService) -> type[BaseHTTPRequestHandler]:
             service._disconnected(self.connection)
             super().finish()
 
+        def do_GET(self) -> None:
+            if self.path.split("?", 1)[0] != "/phones":
+                self._answer(404, {}, b"not found")
+                return
+            body = json.dumps({"phones": service.phones()}, ensure_ascii=False).encode("utf-8")
+            self._answer(200, {}, body, "application/json")
+
         def do_POST(self) -> None:
             length = self.headers.get("Content-Length")
             if length is None or not length.isdigit():
@@ -476,12 +526,12 @@ def _handler_for(service: PushService) -> type[BaseHTTPRequestHandler]:
         def _endpoint_url(self) -> str:
             return f"{service.url}{self.path}"
 
-        def _answer(self, status: int, extra: dict[str, str], body: bytes) -> None:
+        def _answer(self, status: int, extra: dict[str, str], body: bytes, kind: str = "text/plain") -> None:
             try:
                 self.send_response(status)
                 for name, value in extra.items():
                     self.send_header(name, value)
-                self.send_header("Content-Type", "text/plain; charset=utf-8")
+                self.send_header("Content-Type", f"{kind}; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)

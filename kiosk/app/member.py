@@ -84,5 +84,7 @@ def enrollment() -> Response | str:
     return render_template(
         "member_enroll.html",
         until=until,
-        app_qr=qr_svg(enrollment_qr_text(issued["token"], current_app.config["WALLET_URL"]), translate(language, "done.qr.app")),
+        app_qr=qr_svg(
+            enrollment_qr_text(issued["token"], current_app.config["WALLET_URL"]), translate(language, "done.qr.app")
+        ),
     )

@@ -212,7 +212,9 @@ def done() -> Response | str:
         number=number,
         card_qr=qr_svg(card_qr_text(number), translate(language, "done.qr.card")),
         barcode=ean13_svg(number, translate(language, "done.barcode")),
-        app_qr=qr_svg(enrollment_qr_text(result["token"], current_app.config["WALLET_URL"]), translate(language, "done.qr.app"))
+        app_qr=qr_svg(
+            enrollment_qr_text(result["token"], current_app.config["WALLET_URL"]), translate(language, "done.qr.app")
+        )
         if result["token"]
         else None,
     )

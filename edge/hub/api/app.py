@@ -30,6 +30,7 @@ from edge.hub.api.routing import MIB, ApiBlueprint, Route
 from edge.hub.api.tracking import ORIGINS_KEY
 from edge.hub.context import HubContext
 from edge.hub.dashboard import mount_dashboard
+from edge.hub.webapp import mount_webapp
 
 ROUTES_KEY = "corsia_routes"
 
@@ -77,6 +78,7 @@ def create_app(ctx: HubContext, test_config: Mapping[str, object] | None = None)
         return response
 
     mount_dashboard(app, ctx)
+    mount_webapp(app, ctx)
     return app
 
 

@@ -14,8 +14,8 @@ from edge.hub.api import repos
 from edge.hub.api.database import hub_context
 from edge.hub.api.errors import Invalid
 from edge.hub.api.routing import ADMIN, APP, KIOSK, Answer, ApiBlueprint, reply
-from edge.hub.db.devices import SILENT
 from edge.hub.api.schemas import Enroll, Enrolled, EnrollmentToken, PushKey, PushSubscribed, PushSubscription
+from edge.hub.db.devices import SILENT
 
 api = ApiBlueprint("devices", __name__)
 

@@ -11,6 +11,7 @@ from typing import Final, Literal
 import msgspec
 from flask import Response
 
+from edge import barcodes
 from edge.hub.api import repos
 from edge.hub.api.database import hub_context
 from edge.hub.api.errors import NotFound
@@ -59,6 +60,18 @@ class WalletView(msgspec.Struct):
     history: list[HistoryView]
 
 
+class CardView(msgspec.Struct):
+    """The digital loyalty card: the member number drawn for the kiosk's camera (QR) and the till (Code 128).
+
+    The SVGs are whole documents, ready to be an image's source."""
+
+    member_number: str
+    qr_text: str
+    qr_svg: str
+    barcode_svg: str
+    barcode_format: Literal["Code128"] = "Code128"
+
+
 class LegacyBalances(msgspec.Struct):
     """``card,points`` rows of the old card system, as CSV with a header line."""
 
@@ -100,6 +113,27 @@ def get_wallet(member_id: str) -> Response:
             points=repos.members().points(member_id),
             coupons=[_coupon(c, now) for c in ledger.coupons(member_id)],
             history=[_entry(e) for e in ledger.history(member_id, limit=HISTORY_SHOWN)],
+        )
+    )
+
+
+@api.route(
+    "GET", "/members/<member_id>/card",
+    scopes=(ADMIN, APP), answers={200: Answer("The member's digital card", CardView)},
+)  # fmt: skip
+def get_card(member_id: str) -> Response:
+    """The member's digital card as a QR code and a Code 128 barcode."""
+    member = repos.members().get(member_id)
+    if member is None:
+        raise NotFound("no such member", {"member": "unknown"})
+    number = member.member_number
+    qr_text = barcodes.member_qr_text(number)
+    return reply(
+        CardView(
+            member_number=number,
+            qr_text=qr_text,
+            qr_svg=barcodes.qr_svg(qr_text, "QR"),
+            barcode_svg=barcodes.code128_svg(number, "Code 128"),
         )
     )
 

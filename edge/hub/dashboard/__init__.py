@@ -10,6 +10,7 @@ with server-sent events, in Italian and English. ``docs/dashboard.md`` describes
 | `board` | the page's data from the hub's context, feed items cut to what may be shown |
 | `stream` | the server-sent events of one open page |
 | `auth` | sign-in with the admin token, the session cookie |
+| `phones` | the demo's phones view: what each simulated phone received, read from ``[hub] phones_url`` |
 | `i18n` | the page's words in Italian and English |
 | `views` | the routes |
 | `site` | the dashboard's Flask app, mounted beside the API |

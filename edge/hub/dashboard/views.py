@@ -1,18 +1,21 @@
-"""The dashboard's routes (under ``/dashboard``): the page, sign-in and sign-out, and the data it reads.
+"""The dashboard's routes (under ``/dashboard``): the page, sign-in and sign-out, and the data it reads; in the
+demo only (``[hub] phones_url`` set), the phones view.
 
-Views only check the session, pick the language and hand over to `Board` and `EventStream`; the numbers are
-computed in `stats`, the map in `floorplan`.
+Views only check the session, pick the language and hand over to `Board`, `EventStream` and `phones`; the numbers
+are computed in `stats`, the map in `floorplan`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from typing import Any, Final
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from edge.hub.context import HubContext
-from edge.hub.dashboard import auth, i18n
+from edge.hub.dashboard import auth, i18n, phones
 from edge.hub.dashboard.board import Board
 from edge.hub.dashboard.floorplan import floor_plan
 from edge.hub.dashboard.stream import EventStream, StreamSettings, StreamSlots, last_seen
@@ -84,7 +87,10 @@ def page() -> BaseResponse:
         "state": url_for(".snapshot"),
         "snapshot": s.board.snapshot(s.boot),
     }
-    html = render_template("dashboard/board.html", lang=lang, t=i18n.TEXTS[lang], plan=s.plan, data=data)
+    html = render_template(
+        "dashboard/board.html", lang=lang, t=i18n.TEXTS[lang], plan=s.plan, data=data,
+        phones=bool(s.ctx.config.hub.phones_url),
+    )  # fmt: skip
     return with_language(Response(html, mimetype="text/html"), lang)
 
 
@@ -145,3 +151,52 @@ def events() -> Response:
     # No buffering anywhere on the way (a reverse proxy included), or the page would see events in lumps.
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return Response(stream, mimetype="text/event-stream", headers=headers)
+
+
+def phones_url() -> str:
+    """The demo's phones service; a hub without one has no phones view (404)."""
+    url = state().ctx.config.hub.phones_url
+    if not url:
+        abort(404)
+    return url
+
+
+@bp.get("/phones")
+def phones_page() -> BaseResponse:
+    """Demo only: what each simulated shopper's phone received and decrypted; without a session, the sign-in form."""
+    url = phones_url()
+    if not auth.signed_in():
+        return redirect(url_for(".sign_in"), 303)
+    lang = language()
+    s = state()
+    try:
+        shown: list[phones.Phone] | None = phones.fetch_phones(url)
+    except phones.PhonesUnavailable:
+        shown = None
+    data: dict[str, Any] = {
+        "lang": lang,
+        "texts": i18n.TEXTS,
+        "timezone": s.ctx.config.hub.timezone,
+        "source": url_for(".phones_data"),
+        "phones": phones.as_json(shown) if shown is not None else None,
+    }
+    html = render_template(
+        "dashboard/phones.html", lang=lang, t=i18n.TEXTS[lang], store=s.plan.name, phones=shown, data=data,
+        at=lambda t: dt.datetime.fromtimestamp(t, s.board.tz).strftime("%H:%M:%S"),
+    )  # fmt: skip
+    return with_language(Response(html, mimetype="text/html"), lang)
+
+
+@bp.get("/phones/data")
+def phones_data() -> Response:
+    """Demo only: the phones and their messages as JSON; 502 when the phones' push service does not answer."""
+    url = phones_url()
+    if not auth.signed_in():
+        return refused()
+    try:
+        shown = phones.fetch_phones(url)
+    except phones.PhonesUnavailable as exc:
+        response = jsonify(error="phones_unreachable", message=f"the phones' push service does not answer: {exc}")
+        response.status_code = 502
+        return response
+    return jsonify(t=time.time(), phones=phones.as_json(shown))

@@ -141,11 +141,11 @@ def test_the_store_has_its_catalog_campaigns_and_past_receipts(tmp_path: Path, s
 def test_a_failure_half_way_leaves_an_empty_database(tmp_path: Path, world: Scenario, push: PushService) -> None:
     calls: list[str] = []
 
-    def flaky(key: str) -> BrowserSubscription:
+    def flaky(key: str, /, *, label: str | None = None, language: str | None = None) -> BrowserSubscription:
         calls.append(key)
         if len(calls) == 3:
             raise RuntimeError("the push service went away")
-        return push.subscribe(key)
+        return push.subscribe(key, label=label, language=language)
 
     with pytest.raises(RuntimeError, match="went away"):
         seed_hub(files(tmp_path), world, CATALOG, flaky, now=NOW)
