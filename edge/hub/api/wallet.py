@@ -37,6 +37,8 @@ class CouponView(msgspec.Struct):
     issued: float
     redeemed: float | None
     receipt_id: str | None
+    barcode_svg: str | None = None
+    """An active coupon's code as a Code 128 barcode (an SVG document) for the till's scanner; None otherwise."""
 
 
 class HistoryView(msgspec.Struct):
@@ -85,10 +87,12 @@ class LegacyImported(msgspec.Struct):
 
 
 def _coupon(coupon: Coupon, now: float) -> CouponView:
+    state = coupon.state(now)
     return CouponView(
-        code=coupon.code, state=coupon.state(now), value_eur=coupon.value_eur, percent=coupon.percent,
+        code=coupon.code, state=state, value_eur=coupon.value_eur, percent=coupon.percent,
         valid_until=coupon.valid_until, skus=list(coupon.skus), categories=list(coupon.categories),
         issued=coupon.issued, redeemed=coupon.redeemed, receipt_id=coupon.receipt_id,
+        barcode_svg=barcodes.code128_svg(coupon.code, "Code 128") if state == "active" else None,
     )  # fmt: skip
 
 

@@ -24,7 +24,7 @@ const WORDS = {
     "kind.coupon_redeemed": "Coupon usato",
     "coupons.title": "I tuoi coupon", "coupons.empty": "Nessun coupon per ora: arrivano dopo gli acquisti.",
     "coupons.code": "Codice", "coupons.until": "Valido fino al {date}", "coupons.on": "Su: {items}",
-    "coupons.all": "Su tutta la spesa", "coupons.off": "{value} di sconto",
+    "coupons.all": "Su tutta la spesa", "coupons.barcode": "Codice a barre del coupon", "coupons.off": "{value} di sconto",
     "state.active": "Attivo", "state.used": "Usato", "state.expired": "Scaduto",
     "wishlist.title": "La tua lista desideri", "wishlist.empty": "La lista è vuota: aggiungi prodotti dal sito del negozio.",
     "wishlist.where": "{zone}, scaffale {shelf}", "wishlist.out": "Esaurito qui", "wishlist.none": "Non disponibile in questo negozio",
@@ -69,7 +69,7 @@ const WORDS = {
     "kind.coupon_redeemed": "Coupon used",
     "coupons.title": "Your coupons", "coupons.empty": "No coupons yet: they come after purchases.",
     "coupons.code": "Code", "coupons.until": "Valid until {date}", "coupons.on": "On: {items}",
-    "coupons.all": "On the whole basket", "coupons.off": "{value} off",
+    "coupons.all": "On the whole basket", "coupons.barcode": "Coupon barcode", "coupons.off": "{value} off",
     "state.active": "Active", "state.used": "Used", "state.expired": "Expired",
     "wishlist.title": "Your wishlist", "wishlist.empty": "The list is empty: add products on the store's website.",
     "wishlist.where": "{zone}, shelf {shelf}", "wishlist.out": "Out of stock here", "wishlist.none": "Not sold in this store",
@@ -287,6 +287,7 @@ async function viewCoupons() {
       h("p", { class: "coupon-value" }, t("coupons.off", { value })),
       h("p", {}, on),
       h("p", {}, h("span", { class: "muted" }, t("coupons.code") + " "), h("code", { class: "coupon-code" }, c.code)),
+      c.barcode_svg ? h("figure", { class: "code" }, svgImage(c.barcode_svg, t("coupons.barcode"), "coupon-barcode")) : null,
       h("p", { class: "muted" }, `${t("state." + c.state)} · ${t("coupons.until", { date: date(c.valid_until) })}`));
   }));
   return h("section", { class: "panel" }, h("h2", {}, t("coupons.title")),

@@ -161,6 +161,8 @@ def test_a_new_member_from_the_kiosk_link_to_deleting_their_data(
     page.get_by_role("link", name="Coupon").click()
     expect(page.locator(f'[data-code="{coupon["code"]}"]')).to_contain_text("Calze tecniche")
     expect(page.locator(".coupon.active .coupon-value")).to_have_text("10% di sconto")
+    # The till scans the coupon's barcode: it reads back as the code.
+    assert decode(page, ".coupon.active img.coupon-barcode") == [("Code128", str(coupon["code"]))]
     snapshot(page, "coupons", tmp_path)
 
     # Withdrawing the marketing consent stops the next thank-you; the points still count.
