@@ -63,6 +63,7 @@ def test_a_customer_signs_up_in_italian_and_leaves_with_card_and_app(
     assert [parse_payload(text) for _, text in read_codes(card)] == [MemberCode(number)]
     assert read_codes(page.get_by_role("img", name="Codice a barre della tua carta")) == [("EAN-13", number)]
     [(_, app_text)] = read_codes(page.get_by_role("img", name="QR per collegare la app"))
+    assert app_text.startswith(hub.url + "/app/enroll#")  # the phone's camera opens the hub's wallet app
     enrollment = parse_payload(app_text)
     assert isinstance(enrollment, Enrollment)
     status, enrolled = hub.call("POST", "/api/v1/enroll", {"enrollment_token": enrollment.token, "platform": "android"})
