@@ -53,7 +53,7 @@ from firmware_sim.demo.floor import ShopFloor
 from firmware_sim.demo.kiosk_devices import KioskDevices
 from firmware_sim.demo.pos import Cardholder, Pos, plan_receipts
 from firmware_sim.demo.processes import ChildProcess
-from firmware_sim.demo.seeding import HubFiles, Seeded, seed_hub
+from firmware_sim.demo.seeding import HubFiles, Seeded, display_name, seed_hub
 from firmware_sim.demo.services import Broker, KioskStart, start_hub, start_kiosk
 from firmware_sim.demo.summary import Figures, Report, final_lines, line, table
 from firmware_sim.demo.watch import StoreWatch
@@ -92,15 +92,22 @@ def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def urls_lines(paths: StatePaths, ports: Ports, tokens: Tokens, kiosk: KioskStart) -> list[str]:
-    """Where to look: the dashboard, the kiosk, the API, the IT monitor, the logs."""
+def urls_lines(
+    paths: StatePaths, ports: Ports, tokens: Tokens, kiosk: KioskStart, seeded: Seeded | None = None
+) -> list[str]:
+    """Where to look: the dashboard, the kiosk, the wallet app, the API, the IT monitor, the logs."""
     hub = f"http://127.0.0.1:{ports.hub}"
+    wallet = f"{hub}/app/ (what the kiosk's phone QR opens)"
+    if seeded is not None and seeded.showcase is not None and seeded.showcase_token is not None:
+        who = display_name(seeded.showcase.profile)
+        wallet = f"{hub}/app/enroll#{seeded.showcase_token} ({who}'s phone: card, points, messages live)"
     monitor = f"CORSIA_MQTT_PORT={ports.mqtt} CORSIA_MQTT_USERNAME={MQTT_USER} corsia monitor"
     kiosk_line = f"http://127.0.0.1:{ports.kiosk}/" if kiosk.process is not None else f"not running: {kiosk.problem}"
     return [
         f"  store dashboard  {hub}/dashboard?token={tokens.admin}",
         f"  phones           {hub}/dashboard/phones (what each shopper's phone received)",
         f"  kiosk            {kiosk_line}",
+        f"  wallet app       {wallet}",
         f"  hub API          {hub}/api/v1 (bearer token in {paths.admin_token}); metrics {hub}/metrics",
         f"  IT monitor       {monitor}",
         f"  logs             {paths.root}/*.log and {paths.gateways}/<gateway>/gateway.log",
@@ -258,7 +265,7 @@ class _Demo:
         store.opened = time.monotonic()
         self.startup_s = store.opened - self.began
         self.say("the store is open:")
-        for text in urls_lines(self.paths, self.ports, self.tokens, store.kiosk):
+        for text in urls_lines(self.paths, self.ports, self.tokens, store.kiosk, store.seeded):
             self.say(text)
         if self.options.browser:
             if has_display():

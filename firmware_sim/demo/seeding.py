@@ -51,6 +51,10 @@ PLATFORM: Final = "android"  # the world's enrolled phones are the Android app's
 ORDER_LINES: Final = (1, 2)
 
 
+SHOWCASE_TTL_S: Final = 24 * 3600.0
+"""The showcase wallet's link lasts the demo's day, not the kiosk's 15 minutes: it is printed, not scanned."""
+
+
 class PhoneSubscriber(Protocol):
     """The push service's `subscribe`: one phone's browser subscription, labelled with its owner."""
 
@@ -97,6 +101,10 @@ class Seeded:
     past_receipts: int
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
     """Each member's push subscription, by member id."""
+    showcase: SeededMember | None = None
+    """The first member who comes in and buys: the demo offers their wallet app to look at."""
+    showcase_token: str | None = None
+    """A one-time enrollment token for `showcase`'s wallet app (valid for `SHOWCASE_TTL_S`)."""
 
     def member_of_shopper(self) -> dict[str, SeededMember]:
         """Seeded members by the world's shopper id (``s0007``), for the POS."""
@@ -134,7 +142,7 @@ def seed_hub(
             campaigns = demo_campaigns()
             for campaign in campaigns:
                 campaign_store.put(store, campaign)
-            members, devices, wishlists = Members(db), Devices(db, box), Wishlists(db)
+            members, devices, wishlists = Members(db), Devices(db, box, clock=lambda: now), Wishlists(db)
             orders, pushes = PickupOrders(db), PushSubscriptions(db)
             seeded: list[SeededMember] = []
             subscriptions: dict[str, Subscription] = {}
@@ -176,9 +184,12 @@ def seed_hub(
             history = past_receipts(catalog, seed, now)
             for past in history:
                 archive.add(past, None)
+            buyers = [m for m in seeded if m.shopper_id in visits and visits[m.shopper_id].buys]
+            showcase = min(buyers, key=lambda m: visits[m.shopper_id].enter_s, default=None)
+            token = devices.issue_token(showcase.member_id, SHOWCASE_TTL_S) if showcase is not None else None
     finally:
         db.close()
-    return Seeded(tuple(seeded), products, len(campaigns), len(history), subscriptions)
+    return Seeded(tuple(seeded), products, len(campaigns), len(history), subscriptions, showcase, token)
 
 
 def _tag_only_shoppers(scenario: Scenario) -> list[str]:

@@ -5,12 +5,15 @@ phones and receipts, stop cleanly on time or on Ctrl-C, and leave no process beh
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+
+import requests
 
 from firmware_sim.demo.procs import PROC, descendants
 from tests.conftest import REPO
@@ -109,7 +112,19 @@ def test_ctrl_c_stops_everything_in_order_and_exits_0(tmp_path: Path) -> None:
     reader.start()
     try:
         assert opened.wait(90), "".join(lines)
-        time.sleep(3)
+        # The printed wallet link opens a simulated shopper's wallet app on the running hub.
+        match = re.search(r"wallet app\s+(http://\S+)/app/enroll#(\S+) \(", "".join(lines))
+        assert match is not None, "".join(lines)
+        hub, token = match.groups()
+        assert requests.get(f"{hub}/app/enroll", timeout=10).status_code == 200
+        enrolled = requests.post(
+            f"{hub}/api/v1/enroll", json={"enrollment_token": token, "platform": "web"}, timeout=10
+        )
+        assert enrolled.status_code == 201, enrolled.text
+        wallet = requests.get(f"{hub}/api/v1/members/{enrolled.json()['member_id']}/wallet", timeout=10,
+                              headers={"Authorization": f"Bearer {enrolled.json()['app_token']}"})  # fmt: skip
+        assert wallet.status_code == 200, wallet.text
+        time.sleep(1)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(60) == 0, "".join(lines)
     finally:

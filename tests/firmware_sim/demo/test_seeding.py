@@ -138,6 +138,23 @@ def test_the_store_has_its_catalog_campaigns_and_past_receipts(tmp_path: Path, s
     db.close()
 
 
+def test_the_showcase_wallet_is_the_first_buyers_and_its_link_enrolls_once(
+    tmp_path: Path, world: Scenario, seeded: Seeded
+) -> None:
+    shoppers = {s.id: s for s in world.shoppers}
+    buyers = [m for m in seeded.members if m.shopper_id in shoppers and shoppers[m.shopper_id].buys]
+    assert seeded.showcase is not None
+    assert seeded.showcase_token is not None
+    assert seeded.showcase == min(buyers, key=lambda m: shoppers[m.shopper_id].enter_s)
+    db = open_database(tmp_path / "hub.db")
+    devices = Devices(db, SecretBox(load_or_create_key(tmp_path / "secret.key")), clock=lambda: NOW + 3600)
+    enrolled = devices.redeem(seeded.showcase_token, "web")  # still valid an hour into the demo
+    assert enrolled.member_id == seeded.showcase.member_id
+    # The wallet is a browser: it never joins the phones whose EIDs the hub resolves.
+    assert enrolled.device_id not in {device_id for device_id, *_ in devices.keyring()}
+    db.close()
+
+
 def test_a_failure_half_way_leaves_an_empty_database(tmp_path: Path, world: Scenario, push: PushService) -> None:
     calls: list[str] = []
 
