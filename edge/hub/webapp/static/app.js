@@ -459,8 +459,13 @@ async function pushState() {
   if (Notification.permission === "denied") return "denied";
   try {
     const registration = await navigator.serviceWorker.ready;
-    return (await registration.pushManager.getSubscription()) ? "on" : "off";
-  } catch {
+    const subscription = await registration.pushManager.getSubscription();
+    if (!subscription) return "off";
+    // The browser may have renewed it since (pushsubscriptionchange): the hub keeps the one it is given now.
+    if (state.session) await api("POST", me() + "/push-subscriptions", subscription.toJSON());
+    return "on";
+  } catch (error) {
+    if (error instanceof Gone) throw error;
     return "none";
   }
 }
@@ -581,6 +586,7 @@ async function start() {
     navigator.serviceWorker.register(body.dataset.worker).catch(() => { /* the app works without it */ });
     navigator.serviceWorker.addEventListener("message", (event) => {
       if (event.data && event.data.type === "notification") arrived(event.data.item);
+      if (event.data && event.data.type === "resubscribe") pushState().then((now) => { state.push = now; }, () => {});
     });
     navigator.serviceWorker.startMessages(); // a listener added this way gets nothing until the queue is started
   }
@@ -590,7 +596,11 @@ async function start() {
     if (!ok) return;
     state.member = null;
   }
-  state.push = await pushState();
+  try {
+    state.push = await pushState();
+  } catch {
+    return signedOut();
+  }
   if (state.session) {
     try {
       state.member = await api("GET", me());

@@ -75,3 +75,13 @@ self.addEventListener("notificationclick", (event) => {
   const url = (event.notification.data && event.notification.data.url) || self.registration.scope;
   event.waitUntil(self.clients.openWindow(url));
 });
+
+// The push service renewed the subscription: an open app posts the new one to the hub (only it holds the token),
+// and the app does so at every start anyway.
+self.addEventListener("pushsubscriptionchange", (event) => {
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+      for (const client of windows) client.postMessage({ type: "resubscribe" });
+    }),
+  );
+});
