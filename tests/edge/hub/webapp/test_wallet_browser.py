@@ -225,3 +225,25 @@ def test_the_service_worker_shows_a_push_and_puts_it_in_the_open_inbox(
     expect(page.locator(".message-title")).to_have_text("Welcome back", timeout=10_000)
     expect(page.locator(".message-body")).to_have_text("Your socks are in aisle 4")
     assert errors == []
+
+
+def test_the_app_opens_offline_from_its_cache_and_says_the_store_is_unreachable(
+    start_hub: Callable[..., RunningHub], phone: tuple[Page, list[str]]
+) -> None:
+    page, errors = phone
+    hub = start_hub()
+    signed = sign_up_at_kiosk(hub, "luca@example.it", first_name="Luca")
+    page.goto(format_enrollment_link(signed["enrollment_token"], hub.url + "/app"))
+    expect(page.locator("#points-balance")).to_have_text("0")
+    page.evaluate("navigator.serviceWorker.ready")
+    page.reload()  # now under the worker's control: it has cached the app's files
+    expect(page.locator("#points-balance")).to_have_text("0")
+    page.context.set_offline(True)
+    page.reload()
+    # The shell comes from the cache; the member's data is never cached, so the app says it cannot reach the store.
+    expect(page.get_by_text("Nessuna connessione con il negozio")).to_be_visible()
+    expect(page.get_by_role("link", name="Carta")).to_be_visible()
+    page.context.set_offline(False)
+    page.reload()
+    expect(page.locator("#points-balance")).to_have_text("0")
+    assert errors == []
