@@ -152,8 +152,21 @@ class HubSection(Section):
     presence_retention_days: int = field(default=30, metadata=checked(between(1, 3650)))
     profiling_retention_days: int = field(default=365, metadata=checked(between(1, 3650)))
     marketing_retention_days: int = field(default=730, metadata=checked(between(1, 3650)))
+    points_per_euro: float = field(default=1.0, metadata=checked(between(0, 100)))
+    points_multipliers: tuple[str, ...] = field(
+        default=(),
+        metadata=checked(
+            each(matches(r"[A-Za-z0-9_-]{1,64}=[0-9]{1,3}(\.[0-9]{1,3})?", "category=factor, such as 'running=2'"))
+        ),
+    )
+    """Per product category, the factor on its receipt lines' points (``"outlet=0"`` earns nothing there)."""
     # Only `corsia demo` sets it: the simulated phones' push service, for the dashboard's phones view.
     phones_url: str = field(default="", metadata=checked(empty_or(http_url)))
+
+    @property
+    def multipliers(self) -> dict[str, float]:
+        """`points_multipliers` as a mapping (a category named twice: the last one counts)."""
+        return {category: float(factor) for category, _, factor in (m.partition("=") for m in self.points_multipliers)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,7 +60,6 @@ RESUME_GRACE_S = 60.0
 REFRESH_S = 2.0  # campaigns' dwell thresholds: a campaign added through the API applies within this
 COPURCHASE_REFRESH_S = 3600.0
 RETENTION_EVERY_S = 86400.0
-POINTS_PER_EURO = 1
 COUPON_PERCENT = 10.0  # a purchase thank-you's coupon: 10% off the suggested products for 30 days
 COUPON_VALID_S = 30 * 86400.0
 
@@ -133,7 +132,7 @@ class HubCore:
         self._tags = BeaconTags(self._db, clock)
         self._journeys = Journeys(self._db, clock)
         self._receipts = Receipts(self._db, clock)
-        self._ledger = Ledger(self._db, clock, points_per_euro=POINTS_PER_EURO)
+        self._ledger = Ledger(self._db, clock, points_per_euro=hub.points_per_euro, multipliers=hub.multipliers)
         self._outbox = Outbox(self._db, clock)
         self._campaigns = CampaignStore(self._db, clock)
         self.dwell = DwellWatch({})

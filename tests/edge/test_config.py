@@ -295,6 +295,10 @@ def test_out_of_range_values_are_errors(tmp_path: Path, section: str, key: str, 
         (HubConfig, '[hub]\nhttp = ":8000"', "hub.http", "must be host:port"),
         (HubConfig, '[hub]\nvapid_subject = "it@example.com"', "hub.vapid_subject", "must be a mailto: address"),
         (HubConfig, "[hub]\nexit_timeout_s = -1", "hub.exit_timeout_s", "must be between 4 and 3600"),
+        (HubConfig, '[hub]\npoints_multipliers = ["run"]', "hub.points_multipliers", "item 1: must be"),
+        (HubConfig, '[hub]\npoints_multipliers = ["running=-1"]', "hub.points_multipliers", "item 1: must be"),
+        (HubConfig, "[hub]\npoints_per_euro = -0.5", "hub.points_per_euro", "must be between 0 and 100"),
+        (KioskConfig, '[kiosk]\napp_url = "wallet.example"', "kiosk.app_url", "must be an http:// or https:// URL"),
     ],
 )
 def test_bad_choices_and_formats_are_errors(tmp_path: Path, cls: type[Any], toml: str, key: str, reason: str) -> None:
@@ -317,6 +321,17 @@ def test_bad_choices_and_formats_are_errors(tmp_path: Path, cls: type[Any], toml
 )
 def test_boundary_values_are_accepted(tmp_path: Path, cls: type[Any], toml: str) -> None:
     load_config(cls, write(tmp_path, toml + "\n"), {})
+
+
+def test_points_multipliers_and_the_wallet_url(tmp_path: Path) -> None:
+    hub = load_config(
+        HubConfig, write(tmp_path, '[hub]\npoints_multipliers = ["running=2", "outlet=0", "swim=1.25"]\n'), {}
+    )
+    assert hub.hub.multipliers == {"running": 2.0, "outlet": 0.0, "swim": 1.25}
+    kiosk = load_config(KioskConfig, write(tmp_path, "[kiosk]\nhub_url = 'http://10.0.0.2:8000/'\n"), {})
+    assert kiosk.kiosk.wallet_url == "http://10.0.0.2:8000/app"
+    public = load_config(KioskConfig, write(tmp_path, "[kiosk]\napp_url = 'https://negozio.example.it/app'\n"), {})
+    assert public.kiosk.wallet_url == "https://negozio.example.it/app"
 
 
 def test_reconnect_min_may_not_exceed_max(tmp_path: Path) -> None:

@@ -242,3 +242,15 @@ def test_a_members_key_fob_tag_is_recognised_like_their_phone(start_hub: Callabl
 def _coupon_state(hub: RunningHub, member_id: str, code: str) -> str:
     wallet = hub.api("GET", f"/api/v1/members/{member_id}/wallet").json()
     return str(next(c["state"] for c in wallet["coupons"] if c["code"] == code))
+
+
+def test_the_points_rule_comes_from_the_config(start_hub: Callable[..., RunningHub]) -> None:
+    hub = start_hub(points_per_euro=2.0, points_multipliers=("swim=0", "running=1.5"))
+    giulia = hub.sign_up("giulia@example.it", marketing=False)
+    basket = [ReceiptItem(sku="RUN-002", qty=2, price=9.9), ReceiptItem(sku="SWM-001", qty=1, price=19.9)]
+    receipt = Receipt(t=time.time(), receipt="R-9", card=giulia.member_number, items=basket, total=39.7)
+    hub.sender.publish(Topic.RECEIPT, receipt, device="till-1")
+    # Running: 19.80 € × 2 points × 1.5 = 59; swim earns nothing here.
+    assert wait_for(lambda: hub.api("GET", f"/api/v1/members/{giulia.member_id}").json()["points"] == 59, 10)
+    time.sleep(0.3)
+    assert hub.api("GET", f"/api/v1/members/{giulia.member_id}").json()["points"] == 59
