@@ -14,7 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--noise-db", type=float, default=None, help="shadowing σ in dB (default: the scenario's)")
     parser.add_argument("--filter", choices=("kalman", "ewma", "window"), default=None,
                         help="the gateways' RSSI filter (default: the gateway's default)")  # fmt: skip
-    parser.add_argument("--rule", choices=("best-gateway", "zone-max", "zone-mean-top2"), default=None,
+    parser.add_argument("--rule", choices=("best-gateway", "zone-max", "zone-mean-top2", "model", "hmm"), default=None,
                         help="the hub's zone rule (default: the presence engine's default)")  # fmt: skip
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     parser.add_argument("--plots", metavar="DIR", help="write PNG plots: map, confusion matrix, accuracy vs noise")

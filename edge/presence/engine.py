@@ -75,7 +75,9 @@ class PresenceEngine:
         "_gateway_zones",
         "_gateways",
         "_heap",
+        "_hold",
         "_margin",
+        "_min_score",
         "_occupancy",
         "_rule",
         "_settings",
@@ -101,12 +103,25 @@ class PresenceEngine:
             for i, g in enumerate(layout.gateways)
         }
         self._gateway_zones = [zone_index[g.zone_id] for g in layout.gateways]
-        if settings.rule == "model":
-            # numpy and the grid are the model rule's alone: the other rules do not pay for them.
+        self._min_score = NEG_INF  # the least score a challenger needs (the hmm rule's posterior probability)
+        self._hold = settings.hold_s
+        if settings.rule in ("model", "hmm"):
+            # numpy and the grid are these rules' alone: the other rules do not pay for them.
             from edge.presence.model import ZoneModel, make_model_rule
 
-            self._rule = make_model_rule(ZoneModel(layout, settings.radio, self._zone_ids))
-            self._margin = settings.model_margin
+            if settings.rule == "hmm":
+                from dataclasses import replace
+
+                from edge.presence.hmm import ZoneHmm, make_hmm_rule
+
+                model = ZoneModel(layout, replace(settings.radio, grid_m=settings.hmm_grid_m), self._zone_ids)
+                self._rule = make_hmm_rule(ZoneHmm(layout, settings, model))
+                self._margin = 0.0
+                self._min_score = settings.hmm_switch_p
+                self._hold = settings.hmm_hold_s
+            else:
+                self._rule = make_model_rule(ZoneModel(layout, settings.radio, self._zone_ids))
+                self._margin = settings.model_margin
         else:
             self._rule = make_rule(settings.rule, self._gateway_zones, len(self._zone_ids))
             self._margin = settings.margin_db
@@ -247,13 +262,13 @@ class PresenceEngine:
                 dev.ch_since = dev.since  # it was there from the start
                 self._switch(dev, best_zone, now, events)
             return
-        if best_zone < 0 or best_zone == dev.zone or best < current + self._margin:
+        if best_zone < 0 or best_zone == dev.zone or best < current + self._margin or best < self._min_score:
             dev.ch_zone = -1
             return
         if best_zone != dev.ch_zone:
             dev.ch_zone = best_zone
             dev.ch_since = now
-        due = dev.ch_since + settings.hold_s
+        due = dev.ch_since + self._hold
         if now >= due:
             self._switch(dev, best_zone, now, events)
         elif due < dev.due:
@@ -266,7 +281,7 @@ class PresenceEngine:
         ):
             self._exit(dev, now, events)
             return
-        if dev.ch_zone >= 0 and now >= dev.ch_since + settings.hold_s:
+        if dev.ch_zone >= 0 and now >= dev.ch_since + self._hold:
             self._decide(dev, now, events)  # still winning with the readings fresh at `now`?
         if not dev.dwell_done and now >= dev.since + settings.dwell_s:
             self._emit(events, now, dev, "dwell", self._zone_ids[dev.zone], None, now - dev.since)
@@ -318,8 +333,8 @@ class PresenceEngine:
             due = dev.leaving + settings.door_confirm_s
         if not dev.dwell_done and dev.since + settings.dwell_s < due:
             due = dev.since + settings.dwell_s
-        if dev.ch_zone >= 0 and dev.ch_since + settings.hold_s < due:
-            due = dev.ch_since + settings.hold_s
+        if dev.ch_zone >= 0 and dev.ch_since + self._hold < due:
+            due = dev.ch_since + self._hold
         return due
 
     def _schedule(self, dev: _Device, due: float) -> None:

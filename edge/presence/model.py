@@ -103,6 +103,7 @@ class ZoneModel:
         self.zone_count = len(zone_ids)
         self._starts = np.searchsorted(zones, np.arange(self.zone_count))
         self._present = np.isin(np.arange(self.zone_count), zones)
+        self._counts = np.bincount(zones, minlength=self.zone_count).astype(np.float64)
         shelves = shelf_segments(layout)
         columns = []
         angles = []
@@ -120,6 +121,13 @@ class ZoneModel:
         )
         self.expected = np.stack([base - b for b in body], axis=0)  # headings x points x gateways
         self._scale = 1.0 / (2.0 * model.sigma_db**2)
+        # The same predictions for the hot path, one row per gateway over (heading, point), and their squares
+        # below them, in float32: a decision is then one small matrix product (see `log_likelihoods`).
+        gateways = len(layout.gateways)
+        flat = self.expected.transpose(2, 0, 1).reshape(gateways, -1)
+        self._stack = np.ascontiguousarray(np.vstack([flat, flat * flat]), dtype=np.float32)
+        self._headings = self.expected.shape[0]
+        self._points = self.expected.shape[1]
 
     def scores(self, heard: Sequence[int], readings: Sequence[float]) -> list[float]:
         """Per zone, the log-likelihood of its best point given `readings` from gateways `heard`.
@@ -134,14 +142,48 @@ class ZoneModel:
                 if r > fallback[z]:
                     fallback[z] = r
             return fallback
-        e = self.expected[:, :, heard]
-        d = np.asarray(readings, dtype=np.float64) - e
-        d -= d.mean(axis=2, keepdims=True)  # the transmit power that fits each point best
-        cost = np.einsum("kij,kij->ki", d, d).min(axis=0) * -self._scale  # and the facing that fits best
+        return [float(v) for v in self.log_likelihoods(heard, readings)]
+
+    def log_likelihoods(
+        self, heard: Sequence[int], readings: Sequence[float], *, marginal: bool = False
+    ) -> npt.NDArray[np.float64]:
+        """Per zone, the log-likelihood of `readings` (at least `MIN_GATEWAYS` of them) from gateways `heard`:
+        of the zone's best point and facing, or with `marginal`, averaged over the zone's points and the facings
+        (the likelihood of "somewhere in this zone", which the ``hmm`` rule uses). ``-inf`` for a zone without
+        grid points."""
+        # Per (heading, point), with e the predictions and the transmit power fitted (r − e minus its mean):
+        # Σ(r − e)² − (Σ(r − e))²/n = Σr² + (Σe² − 2·Σr·e) − (Σe − Σr)²/n, the sums over the gateways heard.
+        # The part in brackets and Σe are one matrix product over the stacked predictions and their squares.
+        gateways = self._stack.shape[0] // 2
+        scale = self._scale
+        n = len(heard)
+        w = np.zeros((2, 2 * gateways), dtype=np.float32)
+        sr = 0.0
+        rr = 0.0
+        for g, r in zip(heard, readings, strict=True):
+            w[0, g] = 2.0 * scale * r
+            w[0, gateways + g] = -scale
+            w[1, g] = 1.0
+            sr += r
+            rr += r * r
+        linear, e1 = w @ self._stack  # −scale·(Σe² − 2·Σr·e), and Σe (becomes +scale·(Σe − Σr)²/n)
+        e1 -= sr
+        e1 *= e1
+        e1 *= scale / n
+        linear += e1
+        cost = linear.reshape(self._headings, self._points)  # log-likelihood + scale·Σr², headings x points
         best = np.full(self.zone_count, NEG_INF)
         present = self._present
-        best[present] = np.maximum.reduceat(cost, self._starts[present])
-        return [float(v) for v in best]
+        if not marginal:
+            best[present] = np.maximum.reduceat(cost.max(axis=0), self._starts[present])  # and the best facing
+        else:
+            top = float(cost.max())
+            per_point = np.exp(cost - top).sum(axis=0)
+            sums = np.add.reduceat(per_point, self._starts[present])
+            with np.errstate(divide="ignore"):
+                best[present] = np.log(sums / (self._counts[present] * self._headings)) + top
+        best -= scale * rr
+        return best
 
 
 def make_model_rule(model: ZoneModel) -> RuleFn:

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import Final, Literal, get_args
 
-ZoneRule = Literal["best-gateway", "zone-max", "zone-mean-top2", "model"]
+ZoneRule = Literal["best-gateway", "zone-max", "zone-mean-top2", "model", "hmm"]
 ZONE_RULES: Final[tuple[ZoneRule, ...]] = get_args(ZoneRule)
 
 MAX_DURATION_S: Final = 86_400.0
@@ -89,11 +89,30 @@ class PresenceSettings:
     """How long readings must stay below `door_exit_dbm` (and nothing reach `enter_min_dbm`) before the
     visit ends: a shopper turning back at the doors keeps the visit."""
     rule: ZoneRule = "best-gateway"
-    """How readings become a zone score: ``"best-gateway"``, ``"zone-max"``, ``"zone-mean-top2"`` or
-    ``"model"`` (every gateway's reading against a propagation model of the layout: `edge.presence.model`)."""
+    """How readings become a zone score: ``"best-gateway"``, ``"zone-max"``, ``"zone-mean-top2"``, ``"model"``
+    (every gateway's reading against a propagation model of the layout: `edge.presence.model`) or ``"hmm"`` (the
+    model's evidence accumulated over time by a hidden Markov model over the zones: `edge.presence.hmm`)."""
     model_margin: float = 3.0
     """Hysteresis for the ``model`` rule, in log-likelihood units (its scores are not decibels): a challenger
     zone must be e^margin times likelier than the current one for `hold_s`."""
+    hmm_speed_mps: float = 0.25
+    """The ``hmm`` rule's pace of a shopper (metres per second, stops included): a zone is left at this speed
+    over its mean chord per second (`edge.presence.hmm`), to a zone it adjoins."""
+    hmm_jump_rate: float = 0.01
+    """The ``hmm`` rule's rate (per second) of landing in any zone at all, adjoining or not: recovery from a
+    wrong decision or a gap in the readings."""
+    hmm_evidence: float = 1.0
+    """The ``hmm`` rule's weight of one second of the model's log-likelihoods (readings are shared between
+    evaluations and the model's errors last for seconds, so they are not independent evidence)."""
+    hmm_switch_p: float = 0.8
+    """The ``hmm`` rule's hysteresis: a challenger zone's posterior probability must reach this..."""
+    hmm_hold_s: float = 0.0
+    """...continuously for this long (the ``hmm`` rule's `hold_s`) before the device switches to it."""
+    hmm_step_s: float = 1.0
+    """The ``hmm`` rule updates a device's zone probabilities at most this often (gateways report once a second)."""
+    hmm_grid_m: float = 1.0
+    """The ``hmm`` rule's grid over the floor (the ``model`` rule's is `RadioModel.grid_m`): it averages over each
+    zone's points, for which a coarser grid is as good and four times cheaper than 0.5 m."""
     radio: RadioModel = field(default_factory=RadioModel)
     """The ``model`` rule's propagation model (generic indoor values; see docs/accuracy.md)."""
     apply_layout_offsets: bool = True
@@ -111,6 +130,18 @@ class PresenceSettings:
                 raise ValueError(f"{name}: must be between -127 and 0 dBm, got {getattr(self, name)!r}")
         if not 0.0 <= _number("model_margin", self.model_margin) <= 1000.0:
             raise ValueError(f"model_margin: must be between 0 and 1000, got {self.model_margin!r}")
+        _duration("hmm_hold_s", self.hmm_hold_s, allow_zero=True)
+        if not 0.0 < _number("hmm_step_s", self.hmm_step_s) <= 10.0:
+            raise ValueError(f"hmm_step_s: must be greater than 0 and at most 10 s, got {self.hmm_step_s!r}")
+        if not 0.1 <= _number("hmm_grid_m", self.hmm_grid_m) <= 5.0:
+            raise ValueError(f"hmm_grid_m: must be between 0.1 and 5 m, got {self.hmm_grid_m!r}")
+        for name, high in (("hmm_speed_mps", 10.0), ("hmm_evidence", 100.0)):
+            if not 0.0 < _number(name, getattr(self, name)) <= high:
+                raise ValueError(f"{name}: must be greater than 0 and at most {high:g}, got {getattr(self, name)!r}")
+        if not 0.0 <= _number("hmm_jump_rate", self.hmm_jump_rate) <= 10.0:
+            raise ValueError(f"hmm_jump_rate: must be between 0 and 10 per second, got {self.hmm_jump_rate!r}")
+        if not 0.5 <= _number("hmm_switch_p", self.hmm_switch_p) < 1.0:
+            raise ValueError(f"hmm_switch_p: must be at least 0.5 and below 1, got {self.hmm_switch_p!r}")
         margin = _number("margin_db", self.margin_db)
         if not 0.0 <= margin <= 60.0:
             raise ValueError(f"margin_db: must be between 0 and 60 dB, got {self.margin_db!r}")
