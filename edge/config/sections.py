@@ -139,6 +139,8 @@ class HubSection(Section):
     vapid_private_key_file: str = field(default="var/vapid-private.pem", metadata=checked(not_empty))
     vapid_subject: str = field(default="mailto:it@example.com", metadata=checked(mailto_or_https))
     exit_timeout_s: float = field(default=8.0, metadata=checked(between(4, 3600)))
+    enter_min_dbm: float = field(default=-78.0, metadata=checked(between(-127, 0)))
+    """The reading a visit starts with: lower detects entries sooner, and lets more passers-by in (accuracy.md)."""
     secret_key_file: str = field(default="var/hub-secret.key", metadata=checked(not_empty))
     public_url: str = field(default="http://127.0.0.1:8000", metadata=checked(http_url))
     timezone: str = field(default="Europe/Rome", metadata=checked(time_zone))

@@ -254,3 +254,13 @@ def test_the_points_rule_comes_from_the_config(start_hub: Callable[..., RunningH
     assert wait_for(lambda: hub.api("GET", f"/api/v1/members/{giulia.member_id}").json()["points"] == 59, 10)
     time.sleep(0.3)
     assert hub.api("GET", f"/api/v1/members/{giulia.member_id}").json()["points"] == 59
+
+
+def test_the_entry_floor_comes_from_the_config(start_hub: Callable[..., RunningHub]) -> None:
+    hub = start_hub(enter_min_dbm=-60.0)
+    giulia = hub.sign_up("giulia@example.it", wishlist=("RUN-001",))
+    walk_in(hub, [(giulia, -66.0)])  # heard, but not as close to the doors as this store asks
+    time.sleep(1.0)
+    assert hub.push.deliveries(giulia.subscription) == []
+    walk_in(hub, [(giulia, -55.0)])
+    assert len(hub.push.wait_for(1, timeout=15, endpoint=giulia.subscription)) == 1
