@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Final
 
-from flask import Flask, Response, request
+from flask import Flask
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from edge.hub.context import HubContext
@@ -20,6 +20,7 @@ from edge.hub.dashboard import auth
 from edge.hub.dashboard.board import Board
 from edge.hub.dashboard.stream import StreamSettings
 from edge.hub.dashboard.views import STATE_KEY, DashboardState, bp
+from edge.hub.pages import harden
 
 MOUNT: Final = "/dashboard"
 SETTINGS_KEY: Final = "DASHBOARD"
@@ -53,18 +54,9 @@ def create_dashboard(ctx: HubContext, settings: DashboardSettings | None = None,
     app.extensions[STATE_KEY] = DashboardState(ctx, Board(ctx), boot, settings.stream, settings.max_streams)
     app.register_blueprint(bp, url_prefix="")
 
-    @app.after_request
-    def harden(response: Response) -> Response:
-        headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "no-referrer")  # a ?token= link never travels further
-        headers.setdefault("X-Frame-Options", "DENY")
-        if request.endpoint != "dashboard.static":
-            headers.setdefault("Cache-Control", "no-store")
-        endpoint = MOUNT + (request.url_rule.rule if request.url_rule is not None else "/unmatched")
-        ctx.metrics.http_requests.labels(endpoint=endpoint, status=str(response.status_code)).inc()
-        return response
+    harden(
+        app, ctx, mount=MOUNT, csp=CSP, cache=lambda endpoint: None if endpoint == "dashboard.static" else "no-store"
+    )
 
     return app
 

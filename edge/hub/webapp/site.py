@@ -14,6 +14,7 @@ from flask import Flask, Response, render_template, request, send_from_directory
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from edge.hub.context import HubContext
+from edge.hub.pages import harden
 
 MOUNT: Final = "/app"
 PACKAGE: Final = Path(__file__).parent
@@ -54,18 +55,10 @@ def create_webapp(ctx: HubContext) -> Flask:
         response.cache_control.no_cache = True  # a new version of the app reaches phones on their next visit
         return response
 
-    @app.after_request
-    def harden(response: Response) -> Response:
-        headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "no-referrer")
-        headers.setdefault("X-Frame-Options", "DENY")
-        if request.endpoint in ("shell", "enroll"):
-            headers.setdefault("Cache-Control", "no-cache")
-        endpoint = MOUNT + (request.url_rule.rule if request.url_rule is not None else "/unmatched")
-        ctx.metrics.http_requests.labels(endpoint=endpoint, status=str(response.status_code)).inc()
-        return response
+    # The page itself is checked on each visit (the worker keeps a copy for offline); files may be cached.
+    harden(
+        app, ctx, mount=MOUNT, csp=CSP, cache=lambda endpoint: "no-cache" if endpoint in ("shell", "enroll") else None
+    )
 
     return app
 

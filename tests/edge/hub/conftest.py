@@ -3,6 +3,7 @@ serving its API on a free port, and sending Web Push to a local push service tha
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import Browser, sync_playwright
 
 from edge.config import HubConfig, HubSection, MqttSection, StoreSection
 from edge.hub.service import HubService
@@ -138,3 +140,18 @@ def start_hub(
     yield start
     for service in started:
         service.stop()
+
+
+# Per module, not per session: while Playwright's sync API is open it keeps an event loop running in this
+# thread, and later tests elsewhere that call asyncio.run (bleak's) would fail.
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    """Headless Chromium (the Debian package) driven by Playwright, shared by a module's tests (the dashboard's,
+    the wallet app's)."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("chromium is not installed: apt-get install chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True)
+        yield browser
+        browser.close()

@@ -3,7 +3,6 @@ test sets), the API app with the dashboard mounted, a signed-in test client, and
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page
 
 from edge.config import HubConfig, HubSection
 from edge.hub.api import create_app
@@ -104,20 +103,6 @@ def serve(ctx: HubContext) -> Iterator[Callable[..., str]]:
     yield start
     for server in servers:
         server.stop()
-
-
-# Per module, not per session: while Playwright's sync API is open it keeps an event loop running in this
-# thread, and later tests elsewhere that call asyncio.run (bleak's) would fail.
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    """Headless Chromium (the Debian package) driven by Playwright, shared by the session's tests."""
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("chromium is not installed: apt-get install chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True)
-        yield browser
-        browser.close()
 
 
 @dataclass

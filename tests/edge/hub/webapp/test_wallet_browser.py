@@ -8,7 +8,6 @@ back from screenshots with zxing-cpp, as a till's scanner would.
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ import numpy as np
 import pytest
 import zxingcpp
 from PIL import Image
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from edge.hub.db import Receipts, open_database
 from edge.protocol import Receipt, ReceiptItem, Topic
@@ -26,7 +25,6 @@ from kiosk.payloads import format_enrollment_link
 from tests.conftest import wait_for
 from tests.edge.hub.conftest import KIOSK_TOKEN, RunningHub
 
-CHROMIUM = shutil.which("chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[4] / "docs" / "img"
 
 
@@ -35,16 +33,6 @@ def snapshot(page: Page, name: str, tmp_path: Path) -> None:
     folder = SCREENSHOTS if os.environ.get("CORSIA_UPDATE_SCREENSHOTS") == "1" else tmp_path
     page.evaluate("document.getElementById('toast').hidden = true")  # the passing "new message" note
     page.screenshot(path=str(folder / f"wallet-{name}.png"))
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    if CHROMIUM is None:
-        pytest.fail("chromium is not installed: apt-get install chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
