@@ -35,8 +35,8 @@ POLL_S: Final = 1.0
 MAX_STREAMS: Final = 64
 """Each open stream holds one of the HTTP server's threads; past this many, a phone is told to come back."""
 KEEPALIVE_S: Final = 15.0  # a comment line now and then keeps proxies and the phone's network from closing it
-_streams_lock = threading.Lock()
-_open: dict[int, threading.BoundedSemaphore] = {}
+_LIMIT_KEY: Final = "corsia_inbox_streams"
+_limit_lock = threading.Lock()  # two first streams at once must not make two semaphores
 
 
 class InboxItem(msgspec.Struct):
@@ -101,12 +101,12 @@ def get_inbox(member_id: str) -> Response:
 
 
 def _limit() -> threading.BoundedSemaphore:
-    """The semaphore counting this app's open streams (one per app, sized by its config)."""
-    with _streams_lock:
-        key = id(current_app._get_current_object())  # type: ignore[attr-defined]
-        if key not in _open:
-            _open[key] = threading.BoundedSemaphore(int(current_app.config.get(MAX_STREAMS_KEY, MAX_STREAMS)))
-        return _open[key]
+    """The semaphore counting this app's open streams, made on first use with the app's configured size."""
+    with _limit_lock:
+        limit: threading.BoundedSemaphore = current_app.extensions.setdefault(
+            _LIMIT_KEY, threading.BoundedSemaphore(int(current_app.config.get(MAX_STREAMS_KEY, MAX_STREAMS)))
+        )
+        return limit
 
 
 @api.route(
