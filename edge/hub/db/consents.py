@@ -54,6 +54,17 @@ class ConsentChange:
     source: str
 
 
+def grants_proximity(table: str) -> str:
+    """An SQL condition: the latest proximity consent of `table`'s row's member is granted.
+
+    Found through the (member_id, purpose, id) index per row; a grouped subquery over every consent would be
+    evaluated again for each page of a paged read."""
+    return (
+        f"(SELECT c.granted FROM consents c WHERE c.member_id = {table}.member_id"
+        " AND c.purpose = 'proximity' ORDER BY c.id DESC LIMIT 1) = 1"
+    )
+
+
 def check_source(source: str) -> Source:
     """`source` if it is one of `SOURCES`, else `InvalidRecord`."""
     if source not in SOURCES:

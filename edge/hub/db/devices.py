@@ -16,6 +16,7 @@ from typing import Final, Literal, get_args
 
 import sqlite_utils
 
+from edge.hub.db.consents import grants_proximity
 from edge.hub.db.database import fetch_all, fetch_one, fetch_value, transaction
 from edge.hub.db.errors import InvalidRecord, NotFound, TokenGone, TokenUnknown
 from edge.hub.db.ids import new_device_id, new_token, token_hash
@@ -141,21 +142,10 @@ class Devices:
 
     def identities(self, *, consenting_only: bool = False) -> Iterator[tuple[str, bytes, int]]:
         """``(device_id, identity_key, k)`` of every enrolled device, for the EID resolver; with
-        `consenting_only`, only the devices of members who currently grant the proximity consent.
-
-        Read in one go (the lock is not held while the caller iterates); a key that does not open (a key file
-        from another hub) raises `SealError`.
-        """
-        sql = f"SELECT device_id, sealed_key, k FROM devices WHERE platform != '{SILENT}'"
-        if consenting_only:
-            sql += (
-                " AND member_id IN (SELECT member_id FROM consents WHERE granted = 1 AND id IN"
-                " (SELECT MAX(id) FROM consents WHERE purpose = 'proximity' GROUP BY member_id))"
-            )
-        rows = fetch_all(self.db, sql + " ORDER BY device_id")
-        for row in rows:
-            device_id = row["device_id"]
-            yield device_id, self.box.open(row["sealed_key"], context=device_id.encode("ascii")), int(row["k"])
+        `consenting_only`, only the devices of members who currently grant the proximity consent. A key that
+        does not open (a key file from another hub) raises `SealError`."""
+        for device_id, _member_id, key, k in self.keyring(consenting_only=consenting_only):
+            yield device_id, key, k
 
     def keyring(
         self, *, member_id: str | None = None, consenting_only: bool = False, page: int = 2000
@@ -171,12 +161,7 @@ class Devices:
             sql += " AND member_id = ?"
             params.append(member_id)
         if consenting_only:
-            # The member's latest proximity change, found through the (member_id, purpose, id) index per row: a
-            # grouped subquery over every consent would be evaluated again for each page.
-            sql += (
-                " AND (SELECT c.granted FROM consents c WHERE c.member_id = devices.member_id"
-                " AND c.purpose = 'proximity' ORDER BY c.id DESC LIMIT 1) = 1"
-            )
+            sql += " AND " + grants_proximity("devices")
         sql += " ORDER BY device_id LIMIT ?"
         after = ""
         while True:

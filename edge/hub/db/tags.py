@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlite_utils
 
+from edge.hub.db.consents import grants_proximity
 from edge.hub.db.database import fetch_all, fetch_one, transaction
 from edge.hub.db.errors import DuplicateMember, InvalidRecord, NotFound
 from edge.hub.db.ids import new_device_id
@@ -69,10 +70,7 @@ class BeaconTags:
             sql += " AND member_id = ?"
             params.append(member_id)
         if consenting_only:
-            sql += (
-                " AND (SELECT c.granted FROM consents c WHERE c.member_id = beacon_tags.member_id"
-                " AND c.purpose = 'proximity' ORDER BY c.id DESC LIMIT 1) = 1"
-            )
+            sql += " AND " + grants_proximity("beacon_tags")
         yield from (_tag(r) for r in fetch_all(self.db, sql + " ORDER BY tag_id", params))
 
     def remove(self, tag_id: str) -> bool:
