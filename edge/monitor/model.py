@@ -25,7 +25,7 @@ import statistics
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Final, Generic, Literal, TypeVar
+from typing import Any, Final, Generic, Literal, TypeVar
 
 import msgspec
 
@@ -79,15 +79,7 @@ class DeviceView(Generic[H]):
 
     def to_json(self, *, placement: bool = False) -> dict[str, object]:
         """The JSON form for ``corsia monitor --json``; `placement` adds the layout's zone (gateways)."""
-        out: dict[str, object] = {
-            "id": self.id,
-            "state": self.state,
-            "last_seen": self.last_seen,
-            "age_s": _round(self.age_s),
-            "version": self.version,
-            "started": self.started,
-            "uptime_s": _round(self.uptime_s),
-        }
+        out: dict[str, object] = {"id": self.id, **_status_json(self)}
         if placement:
             out["zone"] = self.zone
             out["in_layout"] = self.in_layout
@@ -108,14 +100,19 @@ class HubView:
     uptime_s: float | None
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "state": self.state,
-            "last_seen": self.last_seen,
-            "age_s": _round(self.age_s),
-            "version": self.version,
-            "started": self.started,
-            "uptime_s": _round(self.uptime_s),
-        }
+        return _status_json(self)
+
+
+def _status_json(view: DeviceView[Any] | HubView) -> dict[str, object]:
+    """What every process's JSON says of its state and age, the hub's and each device's alike."""
+    return {
+        "state": view.state,
+        "last_seen": view.last_seen,
+        "age_s": _round(view.age_s),
+        "version": view.version,
+        "started": view.started,
+        "uptime_s": _round(view.uptime_s),
+    }
 
 
 @dataclass(frozen=True, slots=True)
