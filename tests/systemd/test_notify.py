@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,27 @@ def terminate(process: subprocess.Popen[bytes], listener: NotifyListener, log: P
     assert process.wait(20) == 0, log.read_text()
 
 
+@contextmanager
+def notified(
+    role: str, config: Path, tmp_path: Path, listener: NotifyListener
+) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
+    """`corsia <role> --config <config>` under systemd's notify socket (WatchdogSec=2), once it said READY=1:
+    the process and its log. Killed on the way out if the test did not stop it."""
+    log = tmp_path / f"{role}.log"
+    env = dict(os.environ, NOTIFY_SOCKET=listener.address, WATCHDOG_USEC="2000000")
+    with open(log, "wb") as out:
+        process = subprocess.Popen(corsia_command(role, "--config", str(config)), cwd=tmp_path, env=env,
+                                   stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        listener.collect(time.monotonic() + 30, stop_at="READY=1")
+        assert listener.states("READY=1"), log.read_text()
+        yield process, log
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+
+
 def check_watchdog(listener: NotifyListener, *, observe_s: float, at_least: int, max_gap_s: float) -> None:
     """After READY, WATCHDOG=1 keeps arriving, never further apart than `max_gap_s` (under WatchdogSec)."""
     listener.collect(time.monotonic() + observe_s)
@@ -152,24 +174,13 @@ secret_key_file = "{tmp_path / "secret.key"}"
 """,
         encoding="utf-8",
     )
-    log = tmp_path / "hub.log"
     # WatchdogSec=2: a ping at least every second; the hub's ticker runs once a second.
-    env = dict(os.environ, NOTIFY_SOCKET=listener.address, WATCHDOG_USEC="2000000")
-    with open(log, "wb") as out:
-        process = subprocess.Popen(corsia_command("hub", "--config", str(config)), cwd=tmp_path, env=env,
-                                   stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
-    try:
-        listener.collect(time.monotonic() + 30, stop_at="READY=1")
-        assert listener.states("READY=1"), log.read_text()
+    with notified("hub", config, tmp_path, listener) as (process, log):
         # First start: the VAPID and at-rest keys were generated (cryptography, under MDWE) before READY.
         assert (tmp_path / "vapid.pem").exists()
         assert (tmp_path / "secret.key").exists()
         check_watchdog(listener, observe_s=3.5, at_least=2, max_gap_s=2.0)
         terminate(process, listener, log)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
 
 
 def test_kiosk_notifies_ready_watchdog_and_stopping(
@@ -189,20 +200,9 @@ outbox = "{tmp_path / "outbox.db"}"
 """,
         encoding="utf-8",
     )
-    log = tmp_path / "kiosk.log"
-    env = dict(os.environ, NOTIFY_SOCKET=listener.address, WATCHDOG_USEC="2000000")
-    with open(log, "wb") as out:
-        process = subprocess.Popen(corsia_command("kiosk", "--config", str(config)), cwd=tmp_path, env=env,
-                                   stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
-    try:
-        listener.collect(time.monotonic() + 30, stop_at="READY=1")
-        assert listener.states("READY=1"), log.read_text()
+    with notified("kiosk", config, tmp_path, listener) as (process, log):
         check_watchdog(listener, observe_s=3.5, at_least=2, max_gap_s=2.0)
         terminate(process, listener, log)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
 
 
 class NotifiedGateway(GatewayUnderTest):
