@@ -18,7 +18,7 @@ from flask import Response, current_app, stream_with_context
 
 from edge.hub.api import repos
 from edge.hub.api.database import hub_context
-from edge.hub.api.errors import ApiError, NotFound
+from edge.hub.api.errors import ApiError
 from edge.hub.api.routing import ADMIN, APP, Answer, ApiBlueprint, reply
 from edge.hub.db import OutboxRow
 from edge.hub.notify.dispatcher import open_link
@@ -83,18 +83,13 @@ def _item(row: OutboxRow, public_url: str) -> InboxItem:
     )  # fmt: skip
 
 
-def _member_or_404(member_id: str) -> None:
-    if repos.members().get(member_id) is None:
-        raise NotFound("no such member", {"member": "unknown"})
-
-
 @api.route(
     "GET", "/members/<member_id>/inbox",
     scopes=(ADMIN, APP), answers={200: Answer("The member's notifications, newest first", InboxView)},
 )  # fmt: skip
 def get_inbox(member_id: str) -> Response:
     """The member's latest notifications."""
-    _member_or_404(member_id)
+    repos.member(member_id)
     public_url = hub_context().config.hub.public_url
     rows = repos.outbox().for_member(member_id, limit=SHOWN)
     return reply(InboxView(member_id=member_id, notifications=[_item(r, public_url) for r in rows]))
@@ -117,7 +112,7 @@ def _limit() -> threading.BoundedSemaphore:
 )  # fmt: skip
 def inbox_events(member_id: str, query: Since) -> Response:
     """The member's new notifications, live (server-sent events)."""
-    _member_or_404(member_id)
+    repos.member(member_id)
     limit = _limit()
     if not limit.acquire(blocking=False):
         raise Busy("too many live inboxes are open; the app falls back to reloading the inbox")

@@ -141,10 +141,7 @@ def merge_member(body: SignUp) -> Response:
 )  # fmt: skip
 def get_member(member_id: str) -> Response:
     """A member, their consents, points, cards and devices."""
-    member = repos.members().get(member_id)
-    if member is None:
-        raise NotFound("no such member", {"member": "unknown"})
-    return reply(member_view(member))
+    return reply(member_view(repos.member(member_id)))
 
 
 @api.route(

@@ -4,6 +4,7 @@ for devices, its secret box), so views never wire them by hand."""
 from __future__ import annotations
 
 from edge.hub.api.database import get_db, hub_context
+from edge.hub.api.errors import NotFound as ApiNotFound
 from edge.hub.db import (
     BeaconTags,
     CampaignStore,
@@ -13,6 +14,7 @@ from edge.hub.db import (
     Feedback,
     Journeys,
     Ledger,
+    Member,
     Members,
     Outbox,
     PickupOrders,
@@ -26,6 +28,14 @@ from edge.hub.db import (
 def members() -> Members:
     """The member register on this request's connection."""
     return Members(get_db(), hub_context().clock)
+
+
+def member(member_id: str) -> Member:
+    """The member `member_id` names; the API's 404 when there is none."""
+    found = members().get(member_id)
+    if found is None:
+        raise ApiNotFound("no such member", {"member": "unknown"})
+    return found
 
 
 def consents() -> Consents:

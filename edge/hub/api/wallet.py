@@ -14,7 +14,6 @@ from flask import Response
 from edge import barcodes
 from edge.hub.api import repos
 from edge.hub.api.database import hub_context
-from edge.hub.api.errors import NotFound
 from edge.hub.api.routing import ADMIN, APP, CSV, KIOSK, MIB, Answer, ApiBlueprint, reply
 from edge.hub.db import Coupon, LedgerEntry
 
@@ -106,8 +105,7 @@ def _entry(entry: LedgerEntry) -> HistoryView:
 )  # fmt: skip
 def get_wallet(member_id: str) -> Response:
     """The member's points, coupons and recent history."""
-    if repos.members().get(member_id) is None:
-        raise NotFound("no such member", {"member": "unknown"})
+    repos.member(member_id)
     ledger = repos.ledger()
     ledger.carry_over_linked(member_id)
     now = hub_context().clock()
@@ -127,10 +125,7 @@ def get_wallet(member_id: str) -> Response:
 )  # fmt: skip
 def get_card(member_id: str) -> Response:
     """The member's digital card as a QR code and a Code 128 barcode."""
-    member = repos.members().get(member_id)
-    if member is None:
-        raise NotFound("no such member", {"member": "unknown"})
-    number = member.member_number
+    number = repos.member(member_id).member_number
     qr_text = barcodes.member_qr_text(number)
     return reply(
         CardView(

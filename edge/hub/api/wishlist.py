@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Response
 
 from edge.hub.api import repos
-from edge.hub.api.errors import NotFound
 from edge.hub.api.routing import ADMIN, APP, Answer, ApiBlueprint, reply
 from edge.hub.api.schemas import Wishlist, WishlistView
 
@@ -30,6 +29,5 @@ def replace_wishlist(member_id: str, body: Wishlist) -> Response:
 )  # fmt: skip
 def get_wishlist(member_id: str) -> Response:
     """The member's wishlist."""
-    if repos.members().get(member_id) is None:
-        raise NotFound("no such member", {"member": "unknown"})
+    repos.member(member_id)
     return reply(WishlistView(member_id=member_id, skus=repos.wishlists().get(member_id)))
