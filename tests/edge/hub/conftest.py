@@ -68,15 +68,21 @@ class RunningHub:
             method, self.url + path, headers={"Authorization": f"Bearer {token}"}, timeout=10, **kwargs
         )
 
-    def sign_up(self, email: str, *, marketing: bool = True, proximity: bool = True, language: str = "it",
-                wishlist: tuple[str, ...] = ()) -> Shopper:  # fmt: skip
+    def join(self, email: str, *, first_name: str = "Giulia", marketing: bool = True, proximity: bool = True,
+             language: str = "it") -> dict[str, Any]:  # fmt: skip
+        """Sign a member up at the kiosk: the answer (member id and number, the one-time enrollment token)."""
         created = self.api("POST", "/api/v1/members", KIOSK_TOKEN, json={
-            "first_name": "Giulia", "last_name": "Rossi", "email": email, "language": language,
+            "first_name": first_name, "last_name": "Rossi", "email": email, "language": language,
             "consents": {"service": True, "marketing": marketing, "profiling": True, "proximity": proximity},
             "policy_version": "2026-01", "source": "kiosk",
         })  # fmt: skip
         assert created.status_code == 201, created.text
-        body = created.json()
+        body: dict[str, Any] = created.json()
+        return body
+
+    def sign_up(self, email: str, *, marketing: bool = True, proximity: bool = True, language: str = "it",
+                wishlist: tuple[str, ...] = ()) -> Shopper:  # fmt: skip
+        body = self.join(email, marketing=marketing, proximity=proximity, language=language)
         enrolled = self.api("POST", "/api/v1/enroll", json={"enrollment_token": body["enrollment_token"],
                                                             "platform": "android"})  # fmt: skip
         assert enrolled.status_code == 201, enrolled.text

@@ -265,10 +265,10 @@ async function viewPoints() {
     rows.length ? h("ul", { class: "list", id: "history" }, rows) : h("p", { class: "muted" }, t("points.empty")));
 }
 
-async function productName(sku) {
+// The product as this store has it (name, zone, shelf), or null when the store cannot say.
+async function product(sku) {
   try {
-    const product = await api("GET", `/stores/${encodeURIComponent(STORE)}/products/${encodeURIComponent(sku)}`);
-    return product;
+    return await api("GET", `/stores/${encodeURIComponent(STORE)}/products/${encodeURIComponent(sku)}`);
   } catch (error) {
     if (error instanceof Gone) throw error;
     return null;
@@ -280,7 +280,7 @@ async function viewCoupons() {
   const order = { active: 0, used: 1, expired: 2 };
   const coupons = wallet.coupons.slice().sort((a, b) => order[a.state] - order[b.state]);
   const items = await Promise.all(coupons.map(async (c) => {
-    const names = (await Promise.all(c.skus.map(productName))).map((p, i) => (p ? p.name : c.skus[i]));
+    const names = (await Promise.all(c.skus.map(product))).map((p, i) => (p ? p.name : c.skus[i]));
     const value = c.percent !== null ? `${c.percent}%` : euro(c.value_eur);
     const on = names.length || c.categories.length ? t("coupons.on", { items: [...names, ...c.categories].join(", ") }) : t("coupons.all");
     return h("li", { class: `coupon ${c.state}`, "data-code": c.code },
@@ -297,7 +297,7 @@ async function viewCoupons() {
 async function viewWishlist() {
   const list = await api("GET", me() + "/wishlist");
   const items = await Promise.all(list.skus.map(async (sku) => {
-    const p = await productName(sku);
+    const p = await product(sku);
     let where = t("wishlist.none");
     if (p && p.location) {
       const zone = p.location.zone_label ? p.location.zone_label[state.lang] : p.location.zone;

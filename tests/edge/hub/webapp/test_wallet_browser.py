@@ -23,7 +23,7 @@ from edge.hub.db import Receipts, open_database
 from edge.protocol import Receipt, ReceiptItem, Topic
 from kiosk.payloads import format_enrollment_link
 from tests.conftest import wait_for
-from tests.edge.hub.conftest import KIOSK_TOKEN, RunningHub
+from tests.edge.hub.conftest import RunningHub
 
 SCREENSHOTS = Path(__file__).resolve().parents[4] / "docs" / "img"
 
@@ -47,17 +47,6 @@ def phone(chromium: Browser) -> Iterator[tuple[Page, list[str]]]:
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page, errors
     context.close()
-
-
-def sign_up_at_kiosk(hub: RunningHub, email: str, **changes: Any) -> dict[str, Any]:
-    created = hub.api("POST", "/api/v1/members", KIOSK_TOKEN, json={
-        "first_name": "Giulia", "last_name": "Rossi", "email": email, "language": "it",
-        "consents": {"service": True, "marketing": True, "profiling": True, "proximity": True},
-        "policy_version": "2026-01", "source": "kiosk", **changes,
-    })  # fmt: skip
-    assert created.status_code == 201, created.text
-    body: dict[str, Any] = created.json()
-    return body
 
 
 def decode(page: Page, selector: str) -> list[tuple[str, str]]:
@@ -94,7 +83,7 @@ def test_a_new_member_from_the_kiosk_link_to_deleting_their_data(
     page, errors = phone
     hub = start_hub()
     teach_copurchase(hub)
-    signed = sign_up_at_kiosk(hub, "giulia@example.it")
+    signed = hub.join("giulia@example.it")
     member_id, number = signed["member_id"], signed["member_number"]
     assert hub.api("PUT", f"/api/v1/members/{member_id}/wishlist", json={"skus": ["RUN-001"]}).status_code == 200
 
@@ -189,7 +178,7 @@ def test_the_service_worker_shows_a_push_and_puts_it_in_the_open_inbox(
 ) -> None:
     page, errors = phone
     hub = start_hub()
-    signed = sign_up_at_kiosk(hub, "marco@example.it", first_name="Marco", language="en")
+    signed = hub.join("marco@example.it", first_name="Marco", language="en")
     page.goto(format_enrollment_link(signed["enrollment_token"], hub.url + "/app"))
     # The member chose English at the kiosk: the app speaks it.
     expect(page.get_by_role("link", name="Messages")).to_be_visible()
@@ -220,7 +209,7 @@ def test_the_app_opens_offline_from_its_cache_and_says_the_store_is_unreachable(
 ) -> None:
     page, errors = phone
     hub = start_hub()
-    signed = sign_up_at_kiosk(hub, "luca@example.it", first_name="Luca")
+    signed = hub.join("luca@example.it", first_name="Luca")
     page.goto(format_enrollment_link(signed["enrollment_token"], hub.url + "/app"))
     expect(page.locator("#points-balance")).to_have_text("0")
     page.evaluate("navigator.serviceWorker.ready")
