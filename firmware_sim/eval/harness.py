@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from edge.identity import EidResolver
 from edge.presence import JourneyEvent, PresenceEngine, PresenceSettings
 from edge.store import StoreLayout
-from firmware_sim.eval.metrics import Scores, Timeline, score_device
+from firmware_sim.eval.metrics import Scores, Timeline, score_device, score_phases
 from firmware_sim.world import Scenario
 from gateway.allowlist import AllowList
 from gateway.filters import FilterSettings
@@ -127,6 +127,7 @@ def run(scenario: Scenario, settings: EvalSettings | None = None, *, name: str =
     for device in tracked:
         series = [(t, zone) for t, _x, _y, zone in truth.get(device, [])]
         score_device(series, decided[device], visit_starts.get(device, []), result.scores)
+        score_phases(truth.get(device, []), decided[device], result.scores)
     for device, starts in visit_starts.items():
         if device not in tracked:
             result.scores.false_visits += len(starts)

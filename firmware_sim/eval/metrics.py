@@ -13,7 +13,10 @@ hub's decisions (a zone, or no visit, changing only at journey events). From the
   decision first equals the new zone;
 * exit latency — from leaving the store to the visit's end;
 * false visits — visits that begin while the device is not in the store and does not walk in within `early_s`
-  (a passer-by heard through the shop front; a non-member phone cannot have any: it never resolves).
+  (a passer-by heard through the shop front; a non-member phone cannot have any: it never resolves);
+* phases — where the misses are: zone accuracy per phase of a stay, the shopper standing or walking
+  (`STILL_MPS`) crossed with the time since the last true zone change (`PHASE_EDGES_S`). A decider is judged
+  differently on each: right just after a change is latency, right while standing still is accuracy.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import bisect
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Final
 
 
 @dataclass(slots=True)
@@ -64,6 +68,14 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
+STILL_MPS: Final = 0.3
+"""Slower than this between two truth samples is standing (shuffling at a shelf); faster is walking."""
+PHASE_EDGES_S: Final = (2.0, 6.0)
+"""The phases' limits in seconds since the last true zone change: under 2 s, 2 to 6 s, 6 s and more."""
+PHASES: Final = tuple(f"{motion} {span}" for motion in ("standing", "walking") for span in ("< 2 s", "2–6 s", "≥ 6 s"))
+"""Phase names, in report order: ``"standing < 2 s"`` … ``"walking ≥ 6 s"``."""
+
+
 @dataclass(slots=True)
 class Scores:
     samples: int = 0  # in-store truth samples of tracked devices
@@ -80,6 +92,17 @@ class Scores:
     false_visits: int = 0
     visits: int = 0
     confusion: dict[tuple[str, str], int] = field(default_factory=dict)  # (true, decided or "-") -> samples
+    phases: dict[str, list[int]] = field(default_factory=lambda: {p: [0, 0] for p in PHASES})  # [samples, right]
+
+    def phase_share(self, phase: str) -> float:
+        """The share of in-store time spent in `phase`."""
+        total = sum(n for n, _ in self.phases.values())
+        return self.phases[phase][0] / total if total else math.nan
+
+    def phase_accuracy(self, phase: str) -> float:
+        """Zone accuracy within `phase` (NaN when the phase never occurred)."""
+        n, right = self.phases[phase]
+        return right / n if n else math.nan
 
     @property
     def accuracy(self) -> float:
@@ -166,3 +189,27 @@ def score_device(
             scores.missed_switches += 1
         else:
             scores.switch_s.append(hit - t)
+
+
+def score_phases(truth: Sequence[tuple[float, float, float, str | None]], decided: Timeline, scores: Scores) -> None:
+    """Add one device's in-store samples (t, x, y, zone or None), in time order, to `scores.phases`."""
+    last_change = -math.inf
+    previous: str | None = None
+    late, later = PHASE_EDGES_S
+    for i, (t, x, y, zone) in enumerate(truth):
+        if zone is None:
+            previous = None
+            continue
+        if zone != previous:
+            last_change, previous = t, zone
+        # Speed towards the next sample (the last sample looks back), so a walk's first step counts as walking.
+        j = i + 1 if i + 1 < len(truth) else i - 1
+        dt = abs(truth[j][0] - t) if j >= 0 else 0.0
+        moved = math.hypot(truth[j][1] - x, truth[j][2] - y) if j >= 0 else 0.0
+        walking = dt > 0 and moved / dt >= STILL_MPS
+        since = t - last_change
+        span = 0 if since < late else 1 if since < later else 2
+        tally = scores.phases[PHASES[(3 if walking else 0) + span]]
+        tally[0] += 1
+        if decided.at(t) == zone:
+            tally[1] += 1

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from firmware_sim.eval.harness import EvalResult
-from firmware_sim.eval.metrics import percentile
+from firmware_sim.eval.metrics import PHASES, percentile
 
 # ESPresense-companion's published accuracy (wrong room share) for its two harness scenarios.
 BASELINES: Final = {"espresense-walk": 0.066, "espresense-boundary": 0.223}
@@ -49,15 +49,26 @@ def summary(result: EvalResult) -> dict[str, Any]:
         "batches": result.batches,
         "items": result.items,
         "unresolved_items": result.unresolved_items,
+        "phases": {p: {"share": _number(s.phase_share(p)), "accuracy": _number(s.phase_accuracy(p))} for p in PHASES},
         "baseline_wrong_zone": BASELINES.get(result.scenario),
         "wall_s": result.wall_s,
     }
+
+
+def _number(value: float) -> float | None:
+    """`value`, or None for NaN (a phase that never occurred), which JSON cannot carry."""
+    return None if math.isnan(value) else value
 
 
 def _fmt(value: float | None, unit: str = "", pct: bool = False) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     return f"{value:.1%}" if pct else f"{value:.2f}{unit}"
+
+
+def _label(result: EvalResult) -> str:
+    noise = f", σ {result.noise_db:g} dB" if result.noise_db is not None else ""
+    return f"{result.scenario} (seed {result.seed}{noise})"
 
 
 def print_table(results: list[EvalResult], console: Console | None = None) -> None:
@@ -71,7 +82,7 @@ def print_table(results: list[EvalResult], console: Console | None = None) -> No
         d = summary(r)
         base = d["baseline_wrong_zone"]
         table.add_row(
-            f"{r.scenario} (seed {r.seed}" + (f", σ {r.noise_db:g} dB)" if r.noise_db is not None else ")"),
+            _label(r),
             f"{d['filter']} / {d['rule']}",
             _fmt(d["zone_accuracy"], pct=True),
             _fmt(d["wrong_zone"], pct=True),
@@ -82,6 +93,17 @@ def print_table(results: list[EvalResult], console: Console | None = None) -> No
             f"{d['false_visits']} of {d['visits']}",
         )
     console.print(table)
+    phases = Table(title="Where the misses are: share of in-store time / zone accuracy, by phase of the stay")
+    phases.add_column("scenario")
+    for p in PHASES:
+        phases.add_column(p.replace(" ", "\n", 1), justify="right")
+    for r in results:
+        s = r.scores
+        phases.add_row(
+            _label(r),
+            *(f"{_fmt(s.phase_share(p), pct=True)} / {_fmt(s.phase_accuracy(p), pct=True)}" for p in PHASES),
+        )
+    console.print(phases)
 
 
 def write_json(results: list[EvalResult], path: Path) -> None:

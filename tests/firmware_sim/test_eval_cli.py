@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO
 
 
@@ -20,6 +22,7 @@ def test_eval_prints_writes_json_and_plots(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Presence against ground truth" in result.stdout
+    assert "Where the misses are" in result.stdout
     figures = json.loads(out.read_text())
     assert figures["scenario"] == "espresense-walk"
     assert figures["baseline_wrong_zone"] == 0.066
@@ -48,3 +51,8 @@ def test_store_small_detects_every_entry_and_no_stranger_becomes_a_visit(tmp_pat
     assert figures["false_visits"] <= 1  # ...and became no visit (the one allowed: a member walking past the window)
     assert figures["exit_s"]["n"] >= 4
     assert figures["zone_accuracy"] >= 0.6  # measured 67.7 %: see docs/accuracy.md for why, and the targets
+    # The phases split the same in-store time: their shares add up to 1 and their accuracies to the total.
+    phases = figures["phases"].values()
+    assert sum(p["share"] for p in phases) == pytest.approx(1.0)
+    assert sum(p["share"] * (p["accuracy"] or 0.0) for p in phases) == pytest.approx(figures["zone_accuracy"])
+    assert figures["phases"]["walking < 2 s"]["share"] > 0.0  # shoppers walk from zone to zone here

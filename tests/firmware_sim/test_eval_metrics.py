@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
-from firmware_sim.eval.metrics import Scores, Timeline, percentile, score_device
+from firmware_sim.eval.metrics import Scores, Timeline, percentile, score_device, score_phases
 
 
 def truth(spans: list[tuple[float, float, str | None]], step: float = 0.1) -> list[tuple[float, str | None]]:
@@ -98,3 +100,46 @@ def test_percentile() -> None:
     assert percentile([], 0.5) is None
     assert percentile([3.0, 1.0, 2.0], 0.5) == 2.0
     assert percentile([0.0, 10.0], 0.95) == pytest.approx(9.5)
+
+
+def walk(
+    spans: list[tuple[float, float, float, float, str | None]], step: float = 0.1
+) -> list[tuple[float, float, float, str | None]]:
+    """Truth rows (t, x, y, zone) from spans (start, end, x speed in m/s, x at start, zone), along y = 0."""
+    out = []
+    for start, end, speed, x0, zone in spans:
+        n = round((end - start) / step)
+        out.extend((start + i * step, x0 + speed * i * step, 0.0, zone) for i in range(n))
+    return out
+
+
+def test_phases_split_time_by_motion_and_time_since_the_zone_changed() -> None:
+    scores = Scores()
+    # In at t 10 standing in "a" for 10 s, walking at 1 m/s into "b" at t 20 for 10 s, then standing in "b".
+    tr = walk([(0, 10, 0.0, 0.0, None), (10, 20, 0.0, 0.0, "a"), (20, 30, 1.0, 0.0, "b"), (30, 40, 0.0, 10.0, "b")])
+    decided = timeline([(10.0, "a"), (21.0, "b")])  # the change is seen 1 s late
+    score_phases(tr, decided, scores)
+    counts = {p: n for p, (n, _) in scores.phases.items()}
+    # Standing in "a": 2 s, 4 s, 4 s; walking in "b": 2 s, 4 s, 4 s; then 10 s standing more than 6 s after the change.
+    assert counts == {
+        "standing < 2 s": 20,
+        "standing 2–6 s": 40,
+        "standing ≥ 6 s": 40 + 100,
+        "walking < 2 s": 20,
+        "walking 2–6 s": 40,
+        "walking ≥ 6 s": 40,
+    }
+    assert scores.phase_accuracy("walking < 2 s") == pytest.approx(0.5)  # the first second was still "a"
+    assert scores.phase_accuracy("walking 2–6 s") == 1.0
+    assert scores.phase_accuracy("standing ≥ 6 s") == 1.0
+    assert scores.phase_share("standing ≥ 6 s") == pytest.approx(140 / 300)
+
+
+def test_phases_restart_with_each_stay_and_ignore_time_outside() -> None:
+    scores = Scores()
+    tr = walk([(0, 3, 0.0, 0.0, "a"), (3, 5, 0.0, 0.0, None), (5, 8, 0.0, 0.0, "a")])
+    score_phases(tr, timeline([(0.0, "a"), (3.0, None), (6.0, "a")]), scores)
+    assert scores.phases["standing < 2 s"] == [40, 30]  # 2 s of each stay; the second is decided 1 s late
+    assert scores.phases["standing 2–6 s"] == [20, 20]
+    assert sum(n for n, _ in scores.phases.values()) == 60
+    assert math.isnan(scores.phase_accuracy("walking < 2 s"))  # never seen

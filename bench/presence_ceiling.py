@@ -1,0 +1,124 @@
+"""How much zone accuracy can the busy hour give at all? The same shoppers with the channel made ideal step by step.
+
+    .venv/bin/python bench/presence_ceiling.py [--seed 1]
+
+`store-busy` is the demo store's busy hour (docs/simulator.md). Its zone accuracy target is 95 %; this script
+separates what the radio channel costs from what the pipeline's timing costs, by running the same world (same
+shoppers, same phones, same seed) through the production gateway pipeline and presence engine with:
+
+1. the channel as simulated, the hub's defaults (kalman filter, best-gateway rule);
+2. the same with the ``hmm`` rule;
+3. no shadowing (σ 0 dB: no slow or fast fading) — multipath bursts, body loss and packet loss remain;
+4. an ideal channel: no shadowing, no multipath, no body loss (packet loss, integer dBm and the phones' spread of
+   transmit power remain), the hub's defaults otherwise;
+5. the ideal channel with the hub's propagation model matched to it (exponent, shelf loss, mount height, no body
+   loss) and the fastest settings that stay stable there (ewma τ 0.3 s, readings fresh for 1.5 s, the ``hmm``
+   rule weighting each second's evidence 3 and switching at 0.5): what the decision can reach when every reading
+   is right and the only loss is timing;
+6. the same with gateways reporting twice a second.
+
+Printed per run: zone accuracy, zone-switch latency p50 / p95, and the accuracy per phase of a stay (standing or
+walking, and the time since the last true zone change; `firmware_sim.eval.metrics`). Each run takes 15–30 s on
+one core. The figures and what they mean are in docs/accuracy.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from dataclasses import dataclass, replace
+
+from rich.console import Console
+from rich.table import Table
+
+from edge.presence import PresenceSettings
+from edge.presence.settings import RadioModel
+from firmware_sim.eval.harness import EvalSettings, run
+from firmware_sim.eval.metrics import PHASES, percentile
+from firmware_sim.world import Scenario, build_scenario
+from gateway.filters import FilterSettings
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    name: str
+    channel: str  # "as simulated", "no shadowing" or "ideal"
+    settings: EvalSettings
+
+
+def ideal(scenario: Scenario) -> Scenario:
+    """`scenario` with no shadowing, multipath or body loss."""
+    return replace(scenario, radio=replace(scenario.radio, sigma_db=0.0, multipath_share=0.0, body_loss_db=0.0))
+
+
+def matched_model(scenario: Scenario) -> RadioModel:
+    """The hub's propagation model set to the ideal channel's own parameters."""
+    radio = scenario.radio
+    return RadioModel(
+        path_loss_exponent=radio.path_loss_exponent,
+        shelf_loss_db=radio.shelf_loss_db,
+        gateway_height_m=radio.gateway_height_m - radio.device_height_m,
+        body_loss_db=0.0,
+        headings=1,
+    )
+
+
+def cases(scenario: Scenario) -> list[Case]:
+    defaults = PresenceSettings()
+    hmm = replace(defaults, rule="hmm")
+    fast = replace(hmm, radio=matched_model(scenario), stale_s=1.5, hmm_evidence=3.0, hmm_switch_p=0.5)
+    ewma = FilterSettings(kind="ewma", tau_s=0.3)
+    return [
+        Case("defaults (kalman / best-gateway)", "as simulated", EvalSettings(presence=defaults)),
+        Case("hmm rule", "as simulated", EvalSettings(presence=hmm)),
+        Case("hmm rule", "no shadowing", EvalSettings(presence=hmm)),
+        Case("hmm rule", "ideal", EvalSettings(presence=hmm)),
+        Case("matched model, fastest settings", "ideal", EvalSettings(filter=ewma, presence=fast)),
+        Case(
+            "… reports twice a second",
+            "ideal",
+            EvalSettings(filter=ewma, presence=replace(fast, stale_s=1.0, hmm_step_s=0.5), report_interval_s=0.5),
+        ),
+    ]
+
+
+def pct(value: float) -> str:
+    return "—" if math.isnan(value) else f"{value:.1%}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=1, help="the busy hour's seed (default: %(default)s)")
+    args = parser.parse_args()
+    console = Console(width=None if Console().is_terminal else 170)
+    simulated = build_scenario("store-busy", args.seed)
+    worlds = {
+        "as simulated": simulated,
+        "no shadowing": build_scenario("store-busy", args.seed, noise_db=0.0),
+        "ideal": ideal(simulated),
+    }
+    table = Table(title=f"store-busy, seed {args.seed}: zone accuracy by channel and settings")
+    for col in ("channel", "settings", "zone accuracy", "switch p50 / p95", *PHASES):
+        table.add_column(col.replace(" ", "\n", 1) if col in PHASES else col, justify="left" if col in
+                         ("channel", "settings") else "right")  # fmt: skip
+    shares: list[str] = []
+    for case in cases(simulated):
+        started = time.perf_counter()
+        scores = run(worlds[case.channel], case.settings, name="store-busy", seed=args.seed).scores
+        p50, p95 = percentile(scores.switch_s, 0.5), percentile(scores.switch_s, 0.95)
+        table.add_row(
+            case.channel,
+            case.name,
+            pct(scores.accuracy),
+            f"{p50 or math.nan:.1f} / {p95 or math.nan:.1f} s",
+            *(pct(scores.phase_accuracy(p)) for p in PHASES),
+        )
+        shares = [pct(scores.phase_share(p)) for p in PHASES]
+        console.log(f"{case.channel} / {case.name}: {time.perf_counter() - started:.0f} s")
+    table.add_row("share of in-store time", "", "", "", *shares, style="dim")
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()
