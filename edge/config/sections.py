@@ -140,7 +140,10 @@ class HubSection(Section):
     vapid_subject: str = field(default="mailto:it@example.com", metadata=checked(mailto_or_https))
     exit_timeout_s: float = field(default=8.0, metadata=checked(between(4, 3600)))
     enter_min_dbm: float = field(default=-78.0, metadata=checked(between(-127, 0)))
-    """The reading a visit starts with: lower detects entries sooner, and lets more passers-by in (accuracy.md)."""
+    """The reading a visit starts with at the shop front's gateways: lower detects entries sooner, and lets more
+    passers-by in (accuracy.md)."""
+    enter_inside_min_dbm: float = field(default=-86.0, metadata=checked(between(-127, 0)))
+    """The same for the gateways away from the front, which hear the pavement only faintly."""
     secret_key_file: str = field(default="var/hub-secret.key", metadata=checked(not_empty))
     public_url: str = field(default="http://127.0.0.1:8000", metadata=checked(http_url))
     timezone: str = field(default="Europe/Rome", metadata=checked(time_zone))

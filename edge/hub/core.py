@@ -111,7 +111,11 @@ class HubCore:
         self._db = connect()
         self._lock = threading.RLock()
         started = clock()
-        settings = PresenceSettings(exit_timeout_s=hub.exit_timeout_s, enter_min_dbm=hub.enter_min_dbm)
+        settings = PresenceSettings(
+            exit_timeout_s=hub.exit_timeout_s,
+            enter_min_dbm=hub.enter_min_dbm,
+            enter_inside_min_dbm=hub.enter_inside_min_dbm,
+        )
         # Visit ids must never repeat across runs: the run's start time in the prefix sees to it.
         self.engine = PresenceEngine(layout, settings, visit_prefix=f"v{int(started * 1000):x}-")
         self.identities = Identities()

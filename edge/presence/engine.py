@@ -71,6 +71,7 @@ class PresenceEngine:
     __slots__ = (
         "_counter",
         "_devices",
+        "_enter_floors",
         "_entrance",
         "_gateway_zones",
         "_gateways",
@@ -103,6 +104,10 @@ class PresenceEngine:
             for i, g in enumerate(layout.gateways)
         }
         self._gateway_zones = [zone_index[g.zone_id] for g in layout.gateways]
+        self._enter_floors = [
+            settings.enter_min_dbm if layout.on_front(g.zone_id) else settings.enter_inside_min_dbm
+            for g in layout.gateways
+        ]
         self._min_score = NEG_INF  # the least score a challenger needs (the hmm rule's posterior probability)
         self._hold = settings.hold_s
         if settings.rule in ("model", "hmm"):
@@ -193,7 +198,7 @@ class PresenceEngine:
         decide = self._decide
         n = 0
         floor = self._settings.min_rssi_dbm - offset
-        enter_floor = self._settings.enter_min_dbm - offset
+        enter_floor = self._enter_floors[g] - offset
         door_exit = self._settings.door_exit_dbm
         for device_id, rssi in items:
             n += 1

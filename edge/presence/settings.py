@@ -80,8 +80,13 @@ class PresenceSettings:
     nor vote for a zone. A gateway by the doors hears people on the pavement through the shop front; a floor
     keeps passers-by out of the visits, and ends a visit when its shopper walks off down the street."""
     enter_min_dbm: float = -78.0
-    """A visit starts only with a reading at least this strong (after calibration): a shopper walking in passes
-    close to the doors' gateway, a passer-by on the pavement is heard through the shop front, weaker."""
+    """A visit starts only with a reading at least this strong (after calibration) from a gateway in a zone on the
+    shop front (`StoreLayout.on_front`): a shopper walking in passes close to the doors' gateway, a passer-by on
+    the pavement is heard through the shop front, weaker."""
+    enter_inside_min_dbm: float = -86.0
+    """The same floor for the gateways of the other zones, away from the front: the pavement is heard there only
+    through the front and across the store, so a weaker reading already means someone inside (a shopper who
+    walked in shadowed from the doors' gateway). Set it to `enter_min_dbm` for one floor everywhere."""
     door_exit_dbm: float = -127.0
     """While a device's zone is an entrance, its strongest fresh reading falling below this ends the visit at
     once: it has gone out through the doors and is walking away, still heard through the front."""
@@ -125,7 +130,7 @@ class PresenceSettings:
         _duration("hold_s", self.hold_s, allow_zero=True)
         _duration("settle_s", self.settle_s, allow_zero=True)
         _duration("door_confirm_s", self.door_confirm_s, allow_zero=True)
-        for name in ("min_rssi_dbm", "enter_min_dbm", "door_exit_dbm"):
+        for name in ("min_rssi_dbm", "enter_min_dbm", "enter_inside_min_dbm", "door_exit_dbm"):
             if not -127.0 <= _number(name, getattr(self, name)) <= 0.0:
                 raise ValueError(f"{name}: must be between -127 and 0 dBm, got {getattr(self, name)!r}")
         if not 0.0 <= _number("model_margin", self.model_margin) <= 1000.0:

@@ -187,6 +187,11 @@ class StoreLayout:
         """The zones of kind entrance (a loaded layout has at least one)."""
         return self._zones_by_kind[ZoneKind.ENTRANCE]
 
+    def on_front(self, zone_id: str) -> bool:
+        """Whether the zone reaches the shop front (y = 0, the street side with the doors): its gateways hear
+        people on the pavement through the front."""
+        return self.zone(zone_id).rect.y0 <= 0.0
+
     def contains(self, x: float, y: float) -> bool:
         """Whether the point is on the floor (walls included)."""
         return 0.0 <= x <= self.width and 0.0 <= y <= self.depth

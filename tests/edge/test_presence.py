@@ -52,8 +52,10 @@ class Feed:
     """Sends batches as gateways would: `seq` +1 per batch per gateway, `t` = `now` - delay - the clock's skew."""
 
     def __init__(self, settings: PresenceSettings | None = None, layout: StoreLayout | None = None) -> None:
-        # These tests are about the mechanics; the entry floor (on by default) has tests of its own.
-        self.engine = PresenceEngine(layout or store(), settings or PresenceSettings(enter_min_dbm=-127.0))
+        # These tests are about the mechanics; the entry floors (on by default) have tests of their own.
+        self.engine = PresenceEngine(
+            layout or store(), settings or PresenceSettings(enter_min_dbm=-127.0, enter_inside_min_dbm=-127.0)
+        )
         self.seq: dict[str, int] = defaultdict(int)
         self.skew: dict[str, float] = defaultdict(float)  # hub clock - gateway clock
         self.events: list[JourneyEvent] = []
@@ -113,6 +115,7 @@ def test_default_settings() -> None:
         ({"margin_db": float("nan")}, "margin_db"),
         ({"exit_timeout_s": True}, "exit_timeout_s"),
         ({"entrance_exit_s": 9.0}, "entrance_exit_s"),
+        ({"enter_inside_min_dbm": -130.0}, "enter_inside_min_dbm"),
         ({"dwell_s": 1e9}, "dwell_s"),
         ({"rule": "nearest"}, "rule"),
         ({"apply_layout_offsets": 1}, "apply_layout_offsets"),
@@ -136,6 +139,22 @@ def test_first_sighting_enters_at_once_in_that_gateways_zone() -> None:
     assert feed.engine.zone_of("nobody") is None
 
 
+def test_a_visit_starts_at_the_front_only_with_a_strong_reading_and_inside_with_a_weaker_one() -> None:
+    # The entrance reaches the shop front (y 0): its gateway hears passers-by. The aisles do not.
+    feed = Feed(PresenceSettings())  # the floors as they come: -78 dBm at the front, -86 dBm inside
+    assert feed.send("gw-e", {"passer": -80.0}, T0) == []  # a passer-by on the pavement, through the front
+    assert feed.engine.stats.weak == 1
+    assert feed.send("gw-a", {"inside": -88.0}, T0 + 0.5) == []
+    [enter] = feed.send("gw-a", {"inside": -84.0}, T0 + 1.0)  # walked in shadowed from the doors' gateway
+    assert (enter.event, enter.zone) == ("enter", "aisle-a")
+    [enter] = feed.send("gw-e", {"passer": -76.0}, T0 + 1.5)  # at the doors, close to their gateway
+    assert (enter.device, enter.zone) == ("passer", "entrance")
+    # One floor everywhere: the aisle's -84 dBm is no longer enough.
+    one = Feed(PresenceSettings(enter_inside_min_dbm=-78.0))
+    assert one.send("gw-a", {"inside": -84.0}, T0) == []
+    assert one.send("gw-a", {"inside": -77.0}, T0 + 1.0)[0].event == "enter"
+
+
 def test_a_still_shopper_between_two_aisles_does_not_flap() -> None:
     rng = random.Random(20240601)
     feed = Feed()
@@ -155,7 +174,7 @@ def test_the_first_decision_takes_in_every_gateways_first_report() -> None:
 
 @pytest.mark.parametrize("hold_s", [1.5, 3.0])
 def test_a_real_move_switches_after_hold_s(hold_s: float) -> None:
-    feed = Feed(PresenceSettings(enter_min_dbm=-127.0, hold_s=hold_s))
+    feed = Feed(PresenceSettings(enter_min_dbm=-127.0, enter_inside_min_dbm=-127.0, hold_s=hold_s))
     feed.run(T0, T0 + 10, still(gw_a=-60.0, gw_b=-75.0))
     feed.run(T0 + 10, T0 + 11, still(gw_a=-75.0, gw_b=-65.0))  # B 10 dB stronger from T0+10.1 on
     assert feed.engine.zone_of("d1") == "aisle-a"  # not yet
@@ -177,7 +196,7 @@ def test_a_challenger_that_does_not_hold_does_not_switch() -> None:
 
 
 def test_the_switch_comes_from_tick_when_no_batch_follows() -> None:
-    feed = Feed(PresenceSettings(enter_min_dbm=-127.0, hold_s=1.5))
+    feed = Feed(PresenceSettings(enter_min_dbm=-127.0, enter_inside_min_dbm=-127.0, hold_s=1.5))
     feed.send("gw-a", {"d1": -60.0}, T0)
     feed.send("gw-b", {"d1": -50.0}, T0 + 1.5)  # challenger from T0+1.5; due at T0+3.0
     assert feed.tick(T0 + 2.9) == []
@@ -272,7 +291,7 @@ def test_duplicate_out_of_order_and_gaps() -> None:
 
 
 def test_a_duplicate_does_not_change_a_reading() -> None:
-    feed = Feed(PresenceSettings(enter_min_dbm=-127.0, hold_s=0.0))
+    feed = Feed(PresenceSettings(enter_min_dbm=-127.0, enter_inside_min_dbm=-127.0, hold_s=0.0))
     feed.send("gw-a", {"d1": -60.0}, T0, seq=1)
     feed.send("gw-b", {"d1": -70.0}, T0 + 0.1, seq=1)
     feed.send("gw-b", {"d1": -40.0}, T0 + 0.2, seq=1)  # a redelivery must not carry new data in
@@ -281,7 +300,7 @@ def test_a_duplicate_does_not_change_a_reading() -> None:
 
 @pytest.mark.parametrize("skew", [120.0, -120.0])
 def test_a_skewed_gateway_clock_keeps_order_and_staleness(skew: float) -> None:
-    feed = Feed(PresenceSettings(enter_min_dbm=-127.0, hold_s=0.0))
+    feed = Feed(PresenceSettings(enter_min_dbm=-127.0, enter_inside_min_dbm=-127.0, hold_s=0.0))
     feed.skew["gw-b"] = skew
     feed.run(T0, T0 + 5, still(gw_a=-60.0, gw_b=-80.0))
     feed.run(T0 + 5, T0 + 7, still(gw_a=-80.0, gw_b=-60.0))
@@ -301,7 +320,7 @@ def test_a_skewed_gateway_clock_keeps_order_and_staleness(skew: float) -> None:
 
 
 def test_a_replayed_spool_does_not_move_the_device() -> None:
-    feed = Feed(PresenceSettings(enter_min_dbm=-127.0, hold_s=0.0))
+    feed = Feed(PresenceSettings(enter_min_dbm=-127.0, enter_inside_min_dbm=-127.0, hold_s=0.0))
     feed.run(T0, T0 + 10, still(gw_a=-60.0, gw_b=-80.0))
     # gw-b loses the broker from T0+10 to T0+70 and spools 60 batches. In the first 50, long ago, d1 was next
     # to it and d9 passed by; on reconnection they all come in a burst.
@@ -415,7 +434,9 @@ def test_an_unknown_gateway_is_counted_and_ignored() -> None:
 
 @pytest.mark.parametrize(("apply", "zone"), [(True, "aisle-b"), (False, "aisle-a")])
 def test_calibration_offsets_change_the_decision(apply: bool, zone: str) -> None:
-    settings = PresenceSettings(hold_s=0.0, margin_db=1.0, apply_layout_offsets=apply, enter_min_dbm=-127.0)
+    settings = PresenceSettings(
+        hold_s=0.0, margin_db=1.0, apply_layout_offsets=apply, enter_min_dbm=-127.0, enter_inside_min_dbm=-127.0
+    )
     feed = Feed(settings, store(offset_b=5.0))  # gw-b reads 5 dB low: the offset adds it back
     feed.send("gw-a", {"d1": -65.0}, T0)
     feed.send("gw-b", {"d1": -68.0}, T0 + 0.1)  # -63 calibrated
@@ -426,7 +447,9 @@ def test_calibration_offsets_change_the_decision(apply: bool, zone: str) -> None
     ("rule", "zone"), [("best-gateway", "aisle-b"), ("zone-max", "aisle-b"), ("zone-mean-top2", "aisle-a")]
 )
 def test_each_zone_rule_does_what_it_says(rule: str, zone: str) -> None:
-    feed = Feed(PresenceSettings(enter_min_dbm=-127.0, hold_s=0.0, margin_db=1.0, rule=rule))  # type: ignore[arg-type]
+    feed = Feed(
+        PresenceSettings(enter_min_dbm=-127.0, enter_inside_min_dbm=-127.0, hold_s=0.0, margin_db=1.0, rule=rule)
+    )  # type: ignore[arg-type]
     feed.send("gw-b2", {"d1": -80.0}, T0)
     feed.send("gw-a", {"d1": -60.0}, T0 + 0.1)
     feed.send("gw-b", {"d1": -58.0}, T0 + 0.2)  # B's best is strongest; B's top-two mean is -69
@@ -477,7 +500,7 @@ actions = st.lists(
 @given(actions)
 @settings(max_examples=150, deadline=None)
 def test_every_visit_follows_the_state_machine(steps: list[tuple[float, str, dict[str, float]]]) -> None:
-    feed = Feed(PresenceSettings(enter_min_dbm=-127.0, hold_s=1.0, dwell_s=5.0))
+    feed = Feed(PresenceSettings(enter_min_dbm=-127.0, enter_inside_min_dbm=-127.0, hold_s=1.0, dwell_s=5.0))
     now = T0
     for dt, who, items in steps:
         now += dt

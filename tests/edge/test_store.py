@@ -52,6 +52,13 @@ def test_demo_zones_tile_the_floor() -> None:
             assert a.rect.intersection_area(b.rect) == 0.0, (a.id, b.id)
 
 
+def test_the_zones_on_the_shop_front_are_the_front_strips() -> None:
+    layout = demo()
+    assert [z.id for z in layout.zones if layout.on_front(z.id)] == ["entrance", "checkout", "pickup"]
+    with pytest.raises(KeyError):
+        layout.on_front("nowhere")
+
+
 def test_demo_has_the_expected_zones() -> None:
     layout = demo()
     assert len(layout.zones_of_kind(ZoneKind.AISLE)) == 8

@@ -264,3 +264,15 @@ def test_the_entry_floor_comes_from_the_config(start_hub: Callable[..., RunningH
     assert hub.push.deliveries(giulia.subscription) == []
     walk_in(hub, [(giulia, -55.0)])
     assert len(hub.push.wait_for(1, timeout=15, endpoint=giulia.subscription)) == 1
+
+
+def test_the_entry_floor_inside_the_store_comes_from_the_config(start_hub: Callable[..., RunningHub]) -> None:
+    hub = start_hub(enter_inside_min_dbm=-70.0)  # gw-04 hangs in aisle 4, away from the shop front
+    giulia = hub.sign_up("giulia@example.it", wishlist=("RUN-001",))
+    for _ in range(3):
+        hub.sight("gw-04", [(giulia, -75.0)])
+    time.sleep(1.0)
+    assert hub.push.deliveries(giulia.subscription) == []
+    for _ in range(3):
+        hub.sight("gw-04", [(giulia, -68.0)])
+    assert len(hub.push.wait_for(1, timeout=15, endpoint=giulia.subscription)) == 1

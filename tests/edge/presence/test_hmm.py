@@ -151,7 +151,7 @@ def feed_path(
 def test_a_walk_across_adjoining_zones_is_followed(demo: StoreLayout, model: ZoneModel) -> None:
     # In at the doors, across the entrance, along the walkway to the back; 1 m/s, a stop at each end.
     path = [(0.0, 15.0, 1.0), (10.0, 15.0, 1.0), (22.0, 15.0, 13.0), (60.0, 15.0, 13.0)]
-    settings = PresenceSettings(rule="hmm", enter_min_dbm=-127.0)
+    settings = PresenceSettings(rule="hmm", enter_min_dbm=-127.0, enter_inside_min_dbm=-127.0)
     engine, events = feed_path(demo, model, settings, path)
     assert engine.zone_of("phone") == "walkway"
     # The visit starts in the zone of the first gateway to report and settles within settle_s (1 s).
@@ -172,7 +172,9 @@ def test_a_still_shopper_between_two_zones_does_not_flap(
 ) -> None:
     # On the line between two zones, 3 dB of noise on every reading, 5 minutes. (On the open line between the
     # checkout and the entrance, where only distance tells the zones apart, it does flap: docs/accuracy.md.)
-    settings = PresenceSettings(rule="hmm", enter_min_dbm=-127.0, exit_timeout_s=30.0, entrance_exit_s=30.0)
+    settings = PresenceSettings(
+        rule="hmm", enter_min_dbm=-127.0, enter_inside_min_dbm=-127.0, exit_timeout_s=30.0, entrance_exit_s=30.0
+    )
     for seed in (1, 2, 3):
         _, events = feed_path(demo, model, settings, [(0.0, x, y), (300.0, x, y)], noise_db=3.0, seed=seed)
         switches = [e for e in events if e.event == "zone" and e.t - T0 > 1.5]  # after settle_s
