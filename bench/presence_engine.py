@@ -1,6 +1,6 @@
 """What does the hub's presence engine cost per sighting item, per tick and per device?
 
-    .venv/bin/python bench/presence_engine.py [--devices 100,1000,5000] [--seconds 20] [--runs 3] [--rule best-gateway]
+    .venv/bin/python bench/presence_engine.py [--devices 100,1000,5000] [--seconds 20] [--runs 3] [--rule hmm]
 
 The workload is the demo store (examples/stores/demo.toml, 12 gateways) with N shoppers walking it: each walks
 at 1 m/s to a random point of the floor, stays there 0–30 s, and walks on. Every simulated second each gateway
@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--devices", default="100,1000,5000", help="comma-separated device counts")
     parser.add_argument("--seconds", type=int, default=20, help="simulated seconds per run (the first is warm-up)")
     parser.add_argument("--runs", type=int, default=3, help="runs per size; the best is shown")
-    parser.add_argument("--rule", choices=ZONE_RULES, default="best-gateway")
+    parser.add_argument("--rule", choices=ZONE_RULES, default=PresenceSettings().rule)
     args = parser.parse_args(argv)
     if args.seconds < 2:
         parser.error("--seconds must be at least 2")

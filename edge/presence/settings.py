@@ -59,7 +59,8 @@ class PresenceSettings:
     """A gateway's reading older than this (on the gateway's skew-corrected clock) no longer counts for the
     zone decision, and a whole batch that arrives older than this is ignored (counted ``stale``)."""
     margin_db: float = 3.0
-    """Hysteresis: a challenger zone must score at least this much above the current zone..."""
+    """Hysteresis of the best-gateway and zone rules: a challenger zone must score at least this much above the
+    current zone..."""
     hold_s: float = 3.0
     """...continuously for this long before the device switches to it (0 switches at once)."""
     settle_s: float = 1.0
@@ -93,10 +94,11 @@ class PresenceSettings:
     door_confirm_s: float = 4.0
     """How long readings must stay below `door_exit_dbm` (and nothing reach `enter_min_dbm`) before the
     visit ends: a shopper turning back at the doors keeps the visit."""
-    rule: ZoneRule = "best-gateway"
+    rule: ZoneRule = "hmm"
     """How readings become a zone score: ``"best-gateway"``, ``"zone-max"``, ``"zone-mean-top2"``, ``"model"``
     (every gateway's reading against a propagation model of the layout: `edge.presence.model`) or ``"hmm"`` (the
-    model's evidence accumulated over time by a hidden Markov model over the zones: `edge.presence.hmm`)."""
+    model's evidence accumulated over time by a hidden Markov model over the zones: `edge.presence.hmm`), the
+    default: it measured best against the simulator's ground truth (docs/accuracy.md)."""
     model_margin: float = 3.0
     """Hysteresis for the ``model`` rule, in log-likelihood units (its scores are not decibels): a challenger
     zone must be e^margin times likelier than the current one for `hold_s`."""

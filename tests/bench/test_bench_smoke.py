@@ -14,6 +14,7 @@ from tests.conftest import REPO
     "args",
     [
         ["bench/protocol_codec.py", "--items", "8", "--seconds", "0.05"],
+        ["bench/presence_flapping.py", "--seeds", "1", "--minutes", "1"],
         [
             "bench/gateway_pipeline.py",
             "--adverts",
