@@ -96,7 +96,12 @@ class PresenceEngine:
         self._zone_ids = [z.id for z in layout.zones]
         zone_index = {z: i for i, z in enumerate(self._zone_ids)}
         self._timeouts = [
-            settings.entrance_exit_s if z.kind is ZoneKind.ENTRANCE else settings.exit_timeout_s for z in layout.zones
+            # Last heard at the doors, or at the tills or the desk beside them on the shop front: gone out, perhaps
+            # walking off along the pavement, where the front's gateways still hear them through the window.
+            settings.entrance_exit_s
+            if z.kind is ZoneKind.ENTRANCE or layout.on_front(z.id)
+            else settings.exit_timeout_s
+            for z in layout.zones
         ]
         self._entrance = [z.kind is ZoneKind.ENTRANCE for z in layout.zones]
         self._gateways = {

@@ -70,7 +70,8 @@ class PresenceSettings:
     exit_timeout_s: float = 8.0
     """A device unheard by every gateway for this long has left: its visit ends with an ``exit`` event."""
     entrance_exit_s: float = 4.0
-    """The shorter timeout when the device's zone is an entrance: last seen at the doors, it has gone out."""
+    """The shorter timeout when the device's zone is an entrance or another zone on the shop front (the tills, a
+    pickup desk by the doors: `StoreLayout.on_front`): last seen there, it has most likely gone out."""
     dwell_s: float = 20.0
     """A stay this long in one zone emits one ``dwell`` event (once per stay)."""
     max_skew_s: float = 300.0

@@ -221,6 +221,18 @@ def test_exit_after_the_timeout_and_faster_through_the_entrance() -> None:
     assert feed.send("gw-a", {"d1": -60.0}, T0 + 20)[0].visit == "v3"  # a new visit
 
 
+def test_the_tills_and_desks_on_the_shop_front_time_out_as_the_entrance_does() -> None:
+    # The demo store: the checkout and the pickup desk flank the doors on the front strip (y 0..4).
+    feed = Feed(layout=load_layout(REPO / "examples" / "stores" / "demo.toml"))
+    feed.send("gw-10", {"tills": -60.0}, T0)  # checkout
+    feed.send("gw-11", {"desk": -60.0}, T0)  # pickup
+    feed.send("gw-04", {"aisle": -60.0}, T0)  # aisle 4, away from the front
+    assert feed.tick(T0 + 3.99) == []
+    assert sorted(e.device for e in feed.tick(T0 + 4.0)) == ["desk", "tills"]
+    assert feed.tick(T0 + 7.99) == []
+    assert [e.device for e in feed.tick(T0 + 8.0)] == ["aisle"]
+
+
 def test_a_visit_that_ran_out_before_a_tick_ends_at_the_next_sighting() -> None:
     feed = Feed()
     feed.send("gw-a", {"d1": -60.0}, T0)
