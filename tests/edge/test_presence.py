@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,9 @@ from edge.store import GatewayPlacement, Rect, StoreLayout, Zone, ZoneKind, load
 REPO = Path(__file__).resolve().parents[2]
 T0 = 1_700_000_000.0
 DELAY = 0.02  # network delay of every batch unless a test says otherwise
+# These tests are about the mechanics, with the simplest zone rule and no entry floors (the default `hmm` rule,
+# the other rules and the entry floors have tests of their own); a test changes what it needs with `replace`.
+MECHANICS = PresenceSettings(enter_min_dbm=-127.0, enter_inside_min_dbm=-127.0, rule="best-gateway")
 
 
 def store(offset_b: float = 0.0) -> StoreLayout:
@@ -52,12 +56,7 @@ class Feed:
     """Sends batches as gateways would: `seq` +1 per batch per gateway, `t` = `now` - delay - the clock's skew."""
 
     def __init__(self, settings: PresenceSettings | None = None, layout: StoreLayout | None = None) -> None:
-        # These tests are about the mechanics, with the simplest zone rule (the default `hmm` and the others have
-        # tests of their own, as do the entry floors, on by default).
-        self.engine = PresenceEngine(
-            layout or store(),
-            settings or PresenceSettings(enter_min_dbm=-127.0, enter_inside_min_dbm=-127.0, rule="best-gateway"),
-        )
+        self.engine = PresenceEngine(layout or store(), settings or MECHANICS)
         self.seq: dict[str, int] = defaultdict(int)
         self.skew: dict[str, float] = defaultdict(float)  # hub clock - gateway clock
         self.events: list[JourneyEvent] = []
@@ -176,7 +175,7 @@ def test_the_first_decision_takes_in_every_gateways_first_report() -> None:
 
 @pytest.mark.parametrize("hold_s", [1.5, 3.0])
 def test_a_real_move_switches_after_hold_s(hold_s: float) -> None:
-    feed = Feed(PresenceSettings(enter_min_dbm=-127.0, enter_inside_min_dbm=-127.0, rule="best-gateway", hold_s=hold_s))
+    feed = Feed(replace(MECHANICS, hold_s=hold_s))
     feed.run(T0, T0 + 10, still(gw_a=-60.0, gw_b=-75.0))
     feed.run(T0 + 10, T0 + 11, still(gw_a=-75.0, gw_b=-65.0))  # B 10 dB stronger from T0+10.1 on
     assert feed.engine.zone_of("d1") == "aisle-a"  # not yet
@@ -198,7 +197,7 @@ def test_a_challenger_that_does_not_hold_does_not_switch() -> None:
 
 
 def test_the_switch_comes_from_tick_when_no_batch_follows() -> None:
-    feed = Feed(PresenceSettings(enter_min_dbm=-127.0, enter_inside_min_dbm=-127.0, rule="best-gateway", hold_s=1.5))
+    feed = Feed(replace(MECHANICS, hold_s=1.5))
     feed.send("gw-a", {"d1": -60.0}, T0)
     feed.send("gw-b", {"d1": -50.0}, T0 + 1.5)  # challenger from T0+1.5; due at T0+3.0
     assert feed.tick(T0 + 2.9) == []
@@ -305,7 +304,7 @@ def test_duplicate_out_of_order_and_gaps() -> None:
 
 
 def test_a_duplicate_does_not_change_a_reading() -> None:
-    feed = Feed(PresenceSettings(enter_min_dbm=-127.0, enter_inside_min_dbm=-127.0, rule="best-gateway", hold_s=0.0))
+    feed = Feed(replace(MECHANICS, hold_s=0.0))
     feed.send("gw-a", {"d1": -60.0}, T0, seq=1)
     feed.send("gw-b", {"d1": -70.0}, T0 + 0.1, seq=1)
     feed.send("gw-b", {"d1": -40.0}, T0 + 0.2, seq=1)  # a redelivery must not carry new data in
@@ -314,7 +313,7 @@ def test_a_duplicate_does_not_change_a_reading() -> None:
 
 @pytest.mark.parametrize("skew", [120.0, -120.0])
 def test_a_skewed_gateway_clock_keeps_order_and_staleness(skew: float) -> None:
-    feed = Feed(PresenceSettings(enter_min_dbm=-127.0, enter_inside_min_dbm=-127.0, rule="best-gateway", hold_s=0.0))
+    feed = Feed(replace(MECHANICS, hold_s=0.0))
     feed.skew["gw-b"] = skew
     feed.run(T0, T0 + 5, still(gw_a=-60.0, gw_b=-80.0))
     feed.run(T0 + 5, T0 + 7, still(gw_a=-80.0, gw_b=-60.0))
@@ -334,7 +333,7 @@ def test_a_skewed_gateway_clock_keeps_order_and_staleness(skew: float) -> None:
 
 
 def test_a_replayed_spool_does_not_move_the_device() -> None:
-    feed = Feed(PresenceSettings(enter_min_dbm=-127.0, enter_inside_min_dbm=-127.0, rule="best-gateway", hold_s=0.0))
+    feed = Feed(replace(MECHANICS, hold_s=0.0))
     feed.run(T0, T0 + 10, still(gw_a=-60.0, gw_b=-80.0))
     # gw-b loses the broker from T0+10 to T0+70 and spools 60 batches. In the first 50, long ago, d1 was next
     # to it and d9 passed by; on reconnection they all come in a burst.
@@ -448,14 +447,7 @@ def test_an_unknown_gateway_is_counted_and_ignored() -> None:
 
 @pytest.mark.parametrize(("apply", "zone"), [(True, "aisle-b"), (False, "aisle-a")])
 def test_calibration_offsets_change_the_decision(apply: bool, zone: str) -> None:
-    settings = PresenceSettings(
-        hold_s=0.0,
-        margin_db=1.0,
-        apply_layout_offsets=apply,
-        enter_min_dbm=-127.0,
-        enter_inside_min_dbm=-127.0,
-        rule="best-gateway",
-    )
+    settings = replace(MECHANICS, hold_s=0.0, margin_db=1.0, apply_layout_offsets=apply)
     feed = Feed(settings, store(offset_b=5.0))  # gw-b reads 5 dB low: the offset adds it back
     feed.send("gw-a", {"d1": -65.0}, T0)
     feed.send("gw-b", {"d1": -68.0}, T0 + 0.1)  # -63 calibrated
@@ -466,9 +458,7 @@ def test_calibration_offsets_change_the_decision(apply: bool, zone: str) -> None
     ("rule", "zone"), [("best-gateway", "aisle-b"), ("zone-max", "aisle-b"), ("zone-mean-top2", "aisle-a")]
 )
 def test_each_zone_rule_does_what_it_says(rule: str, zone: str) -> None:
-    feed = Feed(
-        PresenceSettings(enter_min_dbm=-127.0, enter_inside_min_dbm=-127.0, hold_s=0.0, margin_db=1.0, rule=rule)
-    )  # type: ignore[arg-type]
+    feed = Feed(replace(MECHANICS, hold_s=0.0, margin_db=1.0, rule=rule))  # type: ignore[arg-type]
     feed.send("gw-b2", {"d1": -80.0}, T0)
     feed.send("gw-a", {"d1": -60.0}, T0 + 0.1)
     feed.send("gw-b", {"d1": -58.0}, T0 + 0.2)  # B's best is strongest; B's top-two mean is -69
@@ -519,11 +509,7 @@ actions = st.lists(
 @given(actions)
 @settings(max_examples=150, deadline=None)
 def test_every_visit_follows_the_state_machine(steps: list[tuple[float, str, dict[str, float]]]) -> None:
-    feed = Feed(
-        PresenceSettings(
-            enter_min_dbm=-127.0, enter_inside_min_dbm=-127.0, rule="best-gateway", hold_s=1.0, dwell_s=5.0
-        )
-    )
+    feed = Feed(replace(MECHANICS, hold_s=1.0, dwell_s=5.0))
     now = T0
     for dt, who, items in steps:
         now += dt
