@@ -103,7 +103,7 @@ class GatewayFilterSection(Section):
     kind: str = field(default="kalman", metadata=checked(one_of("kalman", "ewma", "window")))
     forget_after_s: float = field(default=10.0, metadata=checked(above(0, at_most=3600)))
     path_loss_exponent: float = field(default=2.0, metadata=checked(between(1.0, 6.0)))
-    process_noise: float = field(default=1.0, metadata=checked(above(0)))
+    process_noise: float = field(default=12.0, metadata=checked(above(0)))
     measurement_noise: float = field(default=6.25, metadata=checked(above(0)))
     tau_s: float = field(default=1.0, metadata=checked(above(0, at_most=3600)))
     window_s: float = field(default=3.0, metadata=checked(above(0, at_most=60)))
@@ -142,7 +142,7 @@ class HubSection(Section):
     enter_min_dbm: float = field(default=-78.0, metadata=checked(between(-127, 0)))
     """The reading a visit starts with at the shop front's gateways: lower detects entries sooner, and lets more
     passers-by in (accuracy.md)."""
-    enter_inside_min_dbm: float = field(default=-86.0, metadata=checked(between(-127, 0)))
+    enter_inside_min_dbm: float = field(default=-84.0, metadata=checked(between(-127, 0)))
     """The same for the gateways away from the front, which hear the pavement only faintly."""
     secret_key_file: str = field(default="var/hub-secret.key", metadata=checked(not_empty))
     public_url: str = field(default="http://127.0.0.1:8000", metadata=checked(http_url))

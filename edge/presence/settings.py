@@ -85,7 +85,7 @@ class PresenceSettings:
     """A visit starts only with a reading at least this strong (after calibration) from a gateway in a zone on the
     shop front (`StoreLayout.on_front`): a shopper walking in passes close to the doors' gateway, a passer-by on
     the pavement is heard through the shop front, weaker."""
-    enter_inside_min_dbm: float = -86.0
+    enter_inside_min_dbm: float = -84.0
     """The same floor for the gateways of the other zones, away from the front: the pavement is heard there only
     through the front and across the store, so a weaker reading already means someone inside (a shopper who
     walked in shadowed from the doors' gateway). Set it to `enter_min_dbm` for one floor everywhere."""
@@ -109,7 +109,7 @@ class PresenceSettings:
     hmm_jump_rate: float = 0.01
     """The ``hmm`` rule's rate (per second) of landing in any zone at all, adjoining or not: recovery from a
     wrong decision or a gap in the readings."""
-    hmm_evidence: float = 1.0
+    hmm_evidence: float = 0.7
     """The ``hmm`` rule's weight of one second of the model's log-likelihoods (readings are shared between
     evaluations and the model's errors last for seconds, so they are not independent evidence)."""
     hmm_switch_p: float = 0.8

@@ -54,7 +54,7 @@ class FilterSettings:
     """The log-distance model's n for the distance estimate (``gateway.distance``); 2 is free space."""
 
     # --- kalman -------------------------------------------------------------------------------------------
-    process_noise: float = 1.0
+    process_noise: float = 12.0
     """q, in dB² per second: how fast the true level may wander. The prediction variance grows by q·Δt."""
     measurement_noise: float = 6.25
     """r, in dB²: the variance of one advert's RSSI around the true level (6.25 = a 2.5 dB standard deviation)."""

@@ -142,17 +142,17 @@ def test_first_sighting_enters_at_once_in_that_gateways_zone() -> None:
 
 def test_a_visit_starts_at_the_front_only_with_a_strong_reading_and_inside_with_a_weaker_one() -> None:
     # The entrance reaches the shop front (y 0): its gateway hears passers-by. The aisles do not.
-    feed = Feed(PresenceSettings())  # the floors as they come: -78 dBm at the front, -86 dBm inside
+    feed = Feed(PresenceSettings())  # the floors as they come: -78 dBm at the front, -84 dBm inside
     assert feed.send("gw-e", {"passer": -80.0}, T0) == []  # a passer-by on the pavement, through the front
     assert feed.engine.stats.weak == 1
-    assert feed.send("gw-a", {"inside": -88.0}, T0 + 0.5) == []
-    [enter] = feed.send("gw-a", {"inside": -84.0}, T0 + 1.0)  # walked in shadowed from the doors' gateway
+    assert feed.send("gw-a", {"inside": -86.0}, T0 + 0.5) == []
+    [enter] = feed.send("gw-a", {"inside": -82.0}, T0 + 1.0)  # walked in shadowed from the doors' gateway
     assert (enter.event, enter.zone) == ("enter", "aisle-a")
     [enter] = feed.send("gw-e", {"passer": -76.0}, T0 + 1.5)  # at the doors, close to their gateway
     assert (enter.device, enter.zone) == ("passer", "entrance")
-    # One floor everywhere: the aisle's -84 dBm is no longer enough.
+    # One floor everywhere: the aisle's -82 dBm is no longer enough.
     one = Feed(PresenceSettings(enter_inside_min_dbm=-78.0))
-    assert one.send("gw-a", {"inside": -84.0}, T0) == []
+    assert one.send("gw-a", {"inside": -82.0}, T0) == []
     assert one.send("gw-a", {"inside": -77.0}, T0 + 1.0)[0].event == "enter"
 
 

@@ -28,7 +28,7 @@ from gateway.filters import (
     robust_mean,
 )
 
-KALMAN = FilterSettings(kind="kalman")
+KALMAN = FilterSettings(kind="kalman", process_noise=1.0)  # the formulas below are worked with q = 1
 EWMA = FilterSettings(kind="ewma")
 EWMA_ALPHA = FilterSettings(kind="ewma", tau_s=None, alpha=0.2)
 WINDOW = FilterSettings(kind="window")
@@ -133,7 +133,15 @@ def test_value_stays_within_the_adverts_and_commutes_with_an_offset(config: Filt
 
 
 def test_kalman_step_response_at_10_hz() -> None:
-    assert 0.3 <= t63(make_filter(KALMAN), 10.0) <= 1.5  # √(r / (q·rate)) = 0.79 s with the defaults
+    assert 0.3 <= t63(make_filter(KALMAN), 10.0) <= 1.5  # √(r / (q·rate)) = 0.79 s with q = 1
+
+
+def test_the_default_kalman_follows_a_walking_shopper() -> None:
+    # q = 12 dB²/s: the hub's zone rule accumulates evidence itself, so the gateway smooths little (accuracy.md).
+    default = FilterSettings()
+    assert default.kind == "kalman"
+    assert 0.1 <= t63(make_filter(default), 10.0) <= 0.5  # √(6.25 / (12 · 10)) = 0.23 s
+    assert t63(make_filter(default), 10.0) < t63(make_filter(KALMAN), 10.0) / 2
 
 
 def test_kalman_adapts_to_the_advertising_rate() -> None:

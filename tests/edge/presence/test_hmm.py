@@ -154,11 +154,13 @@ def test_a_walk_across_adjoining_zones_is_followed(demo: StoreLayout, model: Zon
     settings = PresenceSettings(rule="hmm", enter_min_dbm=-127.0, enter_inside_min_dbm=-127.0)
     engine, events = feed_path(demo, model, settings, path)
     assert engine.zone_of("phone") == "walkway"
-    # The visit starts in the zone of the first gateway to report and settles within settle_s (1 s).
-    zones = [e.zone for e in events if e.event in ("enter", "zone") and e.t - T0 > 1.5]
-    assert zones == ["walkway"]
-    assert next(e for e in events if e.zone == "walkway").t - T0 < 22.0  # there from y 4, 3 s into the walk
-    assert [e.zone for e in events if e.event == "zone" and e.t - T0 < 1.5][-1] == "entrance"
+    # The visit starts in the zone of the first gateway to report and is at the entrance within two reports
+    # (settle_s, then the posterior reaching hmm_switch_p); from there, straight to the walkway.
+    decided = [(e.t - T0, e.zone) for e in events if e.event in ("enter", "zone")]
+    at_doors = next(i for i, (_, zone) in enumerate(decided) if zone == "entrance")
+    assert decided[at_doors][0] < 2.5
+    assert [zone for _, zone in decided[at_doors + 1 :]] == ["walkway"]
+    assert decided[-1][0] < 22.0  # there from y 4, 3 s into the walk
     assert engine.zone_of("phone") == "walkway"
 
 
