@@ -139,6 +139,9 @@ class HubSection(Section):
     vapid_private_key_file: str = field(default="var/vapid-private.pem", metadata=checked(not_empty))
     vapid_subject: str = field(default="mailto:it@example.com", metadata=checked(mailto_or_https))
     exit_timeout_s: float = field(default=8.0, metadata=checked(between(4, 3600)))
+    entrance_exit_s: float = field(default=2.5, metadata=checked(between(1, 3600)))
+    """The shorter timeout for a device last placed at the doors or elsewhere on the shop front (the tills, a
+    pickup desk by the doors): most likely gone out. Raise it for tags that advertise less than once a second."""
     enter_min_dbm: float = field(default=-78.0, metadata=checked(between(-127, 0)))
     """The reading a visit starts with at the shop front's gateways: lower detects entries sooner, and lets more
     passers-by in (accuracy.md)."""
@@ -167,6 +170,14 @@ class HubSection(Section):
     """Per product category, the factor on its receipt lines' points (``"outlet=0"`` earns nothing there)."""
     # Only `corsia demo` sets it: the simulated phones' push service, for the dashboard's phones view.
     phones_url: str = field(default="", metadata=checked(empty_or(http_url)))
+
+    def check_together(self) -> None:
+        if self.entrance_exit_s > self.exit_timeout_s:
+            raise InvalidValue(
+                type(self).__name__,
+                "entrance_exit_s",
+                f"must not exceed exit_timeout_s ({self.exit_timeout_s}), got {self.entrance_exit_s}",
+            )
 
     @property
     def multipliers(self) -> dict[str, float]:

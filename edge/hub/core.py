@@ -113,6 +113,7 @@ class HubCore:
         started = clock()
         settings = PresenceSettings(
             exit_timeout_s=hub.exit_timeout_s,
+            entrance_exit_s=hub.entrance_exit_s,
             enter_min_dbm=hub.enter_min_dbm,
             enter_inside_min_dbm=hub.enter_inside_min_dbm,
         )

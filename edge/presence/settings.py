@@ -69,7 +69,7 @@ class PresenceSettings:
     each at its own phase), so the visit does not start stuck in the zone of whichever gateway spoke first."""
     exit_timeout_s: float = 8.0
     """A device unheard by every gateway for this long has left: its visit ends with an ``exit`` event."""
-    entrance_exit_s: float = 4.0
+    entrance_exit_s: float = 2.5
     """The shorter timeout when the device's zone is an entrance or another zone on the shop front (the tills, a
     pickup desk by the doors: `StoreLayout.on_front`): last seen there, it has most likely gone out."""
     dwell_s: float = 20.0

@@ -102,7 +102,7 @@ def still(**rssi: float) -> Callable[[float], dict[str, dict[str, float]]]:
 def test_default_settings() -> None:
     s = PresenceSettings()
     assert (s.stale_s, s.margin_db, s.hold_s, s.settle_s, s.exit_timeout_s, s.entrance_exit_s, s.dwell_s) == (
-        3.0, 3.0, 3.0, 1.0, 8.0, 4.0, 20.0,
+        3.0, 3.0, 3.0, 1.0, 8.0, 2.5, 20.0,
     )  # fmt: skip
     assert (s.max_skew_s, s.rule, s.apply_layout_offsets) == (300.0, "hmm", True)
     assert isinstance(PresenceSettings(stale_s=2).stale_s, float)
@@ -210,8 +210,8 @@ def test_exit_after_the_timeout_and_faster_through_the_entrance() -> None:
     feed.send("gw-a", {"d1": -60.0}, T0)
     feed.send("gw-e", {"d2": -60.0}, T0)
     last = T0  # the corrected time of the last reading: the quickest delivery counts as no delay
-    assert feed.tick(last + 3.99) == []
-    assert [(e.device, e.event) for e in feed.tick(last + 4.0)] == [("d2", "exit")]
+    assert feed.tick(last + 2.49) == []
+    assert [(e.device, e.event) for e in feed.tick(last + 2.5)] == [("d2", "exit")]
     assert feed.tick(last + 7.99) == []
     (exit_,) = feed.tick(last + 8.0)
     assert (exit_.device, exit_.event, exit_.zone, exit_.prev, exit_.visit) == ("d1", "exit", None, "aisle-a", "v1")
@@ -226,8 +226,8 @@ def test_the_tills_and_desks_on_the_shop_front_time_out_as_the_entrance_does() -
     feed.send("gw-10", {"tills": -60.0}, T0)  # checkout
     feed.send("gw-11", {"desk": -60.0}, T0)  # pickup
     feed.send("gw-04", {"aisle": -60.0}, T0)  # aisle 4, away from the front
-    assert feed.tick(T0 + 3.99) == []
-    assert sorted(e.device for e in feed.tick(T0 + 4.0)) == ["desk", "tills"]
+    assert feed.tick(T0 + 2.49) == []
+    assert sorted(e.device for e in feed.tick(T0 + 2.5)) == ["desk", "tills"]
     assert feed.tick(T0 + 7.99) == []
     assert [e.device for e in feed.tick(T0 + 8.0)] == ["aisle"]
 
