@@ -30,6 +30,7 @@ from edge.config.checks import (
     time_window,
     time_zone,
 )
+from edge.presence.settings import ZONE_RULES
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +128,21 @@ class GatewaySection(Section):
 
 
 @dataclass(frozen=True, slots=True)
+class HubPresenceSection(Section):
+    """``[hub.presence]``: how the hub turns readings into zones (docs/presence.md). The defaults are the presence
+    engine's, measured in the simulator; a store whose shelving or gateway mounting differs much from them can
+    tune the ``hmm`` rule's propagation model here."""
+
+    rule: str = field(default="hmm", metadata=checked(one_of(*ZONE_RULES)))
+    hmm_evidence: float = field(default=0.7, metadata=checked(above(0, at_most=100)))
+    hmm_switch_p: float = field(default=0.8, metadata=checked(between(0.5, 0.99)))
+    path_loss_exponent: float = field(default=2.0, metadata=checked(between(1.0, 6.0)))
+    shelf_loss_db: float = field(default=3.0, metadata=checked(between(0.0, 30.0)))
+    gateway_height_m: float = field(default=1.5, metadata=checked(between(0.0, 20.0)))
+    body_loss_db: float = field(default=6.0, metadata=checked(between(0.0, 30.0)))
+
+
+@dataclass(frozen=True, slots=True)
 class HubSection(Section):
     """``[hub]``: the store hub's database, HTTP API, tokens and Web Push identity."""
 
@@ -170,6 +186,7 @@ class HubSection(Section):
     """Per product category, the factor on its receipt lines' points (``"outlet=0"`` earns nothing there)."""
     # Only `corsia demo` sets it: the simulated phones' push service, for the dashboard's phones view.
     phones_url: str = field(default="", metadata=checked(empty_or(http_url)))
+    presence: HubPresenceSection = field(default_factory=HubPresenceSection)
 
     def check_together(self) -> None:
         if self.entrance_exit_s > self.exit_timeout_s:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from edge.config import HubConfig
+from edge.config import HubConfig, HubSection
 from edge.config.checks import parse_time_window
 from edge.hub.campaigns import Event, PlannerConfig, Policy, Purchase, StoreEnter, ZoneDwell, plan
 from edge.hub.db import (
@@ -47,7 +47,7 @@ from edge.hub.feed import LiveFeed
 from edge.hub.fleet import FleetWatch
 from edge.hub.identities import DeviceIdentity, Identities, TagIdentity
 from edge.hub.metrics import HubMetrics
-from edge.presence import JourneyEvent, PresenceEngine, PresenceSettings
+from edge.presence import JourneyEvent, PresenceEngine, PresenceSettings, RadioModel
 from edge.protocol import Alert, GatewayHealth, Journey, Receipt, Sightings
 from edge.store import StoreLayout
 
@@ -62,6 +62,28 @@ COPURCHASE_REFRESH_S = 3600.0
 RETENTION_EVERY_S = 86400.0
 COUPON_PERCENT = 10.0  # a purchase thank-you's coupon: 10% off the suggested products for 30 days
 COUPON_VALID_S = 30 * 86400.0
+
+
+def presence_settings(hub: HubSection) -> PresenceSettings:
+    """The presence engine's settings from ``[hub]`` and ``[hub.presence]`` (the rest are the engine's defaults)."""
+    p = hub.presence
+    radio = replace(
+        RadioModel(),
+        path_loss_exponent=p.path_loss_exponent,
+        shelf_loss_db=p.shelf_loss_db,
+        gateway_height_m=p.gateway_height_m,
+        body_loss_db=p.body_loss_db,
+    )
+    return PresenceSettings(
+        exit_timeout_s=hub.exit_timeout_s,
+        entrance_exit_s=hub.entrance_exit_s,
+        enter_min_dbm=hub.enter_min_dbm,
+        enter_inside_min_dbm=hub.enter_inside_min_dbm,
+        rule=p.rule,  # type: ignore[arg-type]  # one of ZONE_RULES: the config checked it
+        hmm_evidence=p.hmm_evidence,
+        hmm_switch_p=p.hmm_switch_p,
+        radio=radio,
+    )
 
 
 @dataclass(slots=True)
@@ -111,12 +133,7 @@ class HubCore:
         self._db = connect()
         self._lock = threading.RLock()
         started = clock()
-        settings = PresenceSettings(
-            exit_timeout_s=hub.exit_timeout_s,
-            entrance_exit_s=hub.entrance_exit_s,
-            enter_min_dbm=hub.enter_min_dbm,
-            enter_inside_min_dbm=hub.enter_inside_min_dbm,
-        )
+        settings = presence_settings(hub)
         # Visit ids must never repeat across runs: the run's start time in the prefix sees to it.
         self.engine = PresenceEngine(layout, settings, visit_prefix=f"v{int(started * 1000):x}-")
         self.identities = Identities()

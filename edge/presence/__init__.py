@@ -14,7 +14,7 @@ Pure logic, no I/O, no clock of its own. The model, the settings and the measure
 
 from edge.presence.engine import PresenceEngine
 from edge.presence.events import EVENT_KINDS, EventKind, JourneyEvent, PresenceStats
-from edge.presence.settings import ZONE_RULES, PresenceSettings, ZoneRule
+from edge.presence.settings import ZONE_RULES, PresenceSettings, RadioModel, ZoneRule
 
 __all__ = [
     "EVENT_KINDS",
@@ -24,5 +24,6 @@ __all__ = [
     "PresenceEngine",
     "PresenceSettings",
     "PresenceStats",
+    "RadioModel",
     "ZoneRule",
 ]

@@ -28,6 +28,8 @@ from edge.config import (
     load_kiosk_config,
 )
 from edge.config.checks import between, checked
+from edge.hub.core import presence_settings
+from edge.presence import PresenceSettings, RadioModel
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "config"
@@ -296,6 +298,8 @@ def test_out_of_range_values_are_errors(tmp_path: Path, section: str, key: str, 
         (HubConfig, '[hub]\nvapid_subject = "it@example.com"', "hub.vapid_subject", "must be a mailto: address"),
         (HubConfig, "[hub]\nexit_timeout_s = -1", "hub.exit_timeout_s", "must be between 4 and 3600"),
         (HubConfig, "[hub]\nentrance_exit_s = 0.5", "hub.entrance_exit_s", "must be between 1 and 3600"),
+        (HubConfig, '[hub.presence]\nrule = "nearest"', "hub.presence.rule", "must be one of best-gateway"),
+        (HubConfig, "[hub.presence]\nhmm_switch_p = 1.0", "hub.presence.hmm_switch_p", "must be between 0.5 and 0.99"),
         (HubConfig, "[hub]\nentrance_exit_s = 9", "hub.entrance_exit_s", "must not exceed exit_timeout_s (8.0)"),
         (HubConfig, '[hub]\npoints_multipliers = ["run"]', "hub.points_multipliers", "item 1: must be"),
         (HubConfig, '[hub]\npoints_multipliers = ["running=-1"]', "hub.points_multipliers", "item 1: must be"),
@@ -756,3 +760,24 @@ def test_gateway_sub_table_errors_name_the_key(tmp_path: Path, table: str, line:
         load_gateway_config(path, env={})
     assert info.value.key == key
     assert str(path) in str(info.value)
+
+
+def test_the_hub_presence_defaults_are_the_engine_defaults() -> None:
+    assert presence_settings(load_hub_config(None, {}).hub) == PresenceSettings()
+
+
+def test_the_hub_presence_keys_reach_the_engine(tmp_path: Path) -> None:
+    path = tmp_path / "hub.toml"
+    path.write_text(
+        "[hub]\nentrance_exit_s = 3\nexit_timeout_s = 10\n"
+        '[hub.presence]\nrule = "best-gateway"\nhmm_evidence = 1.5\nhmm_switch_p = 0.9\n'
+        "path_loss_exponent = 2.7\nshelf_loss_db = 5\ngateway_height_m = 2.5\nbody_loss_db = 4\n"
+    )
+    settings = presence_settings(load_hub_config(path, {}).hub)
+    assert (settings.rule, settings.hmm_evidence, settings.hmm_switch_p) == ("best-gateway", 1.5, 0.9)
+    assert (settings.entrance_exit_s, settings.exit_timeout_s) == (3.0, 10.0)
+    radio = settings.radio
+    assert (radio.path_loss_exponent, radio.shelf_loss_db, radio.gateway_height_m, radio.body_loss_db) == (
+        2.7, 5.0, 2.5, 4.0,
+    )  # fmt: skip
+    assert radio.headings == RadioModel().headings  # what the config does not name keeps the engine's default
