@@ -89,15 +89,7 @@ def main() -> None:
     for seed in (int(s) for s in args.seeds.split(",")):
         for name in names:
             scenario = build_scenario("store-busy", seed)
-            built = scenario.layout
-            layout = StoreLayout(
-                id=built.id,
-                name=built.name,
-                width=built.width,
-                depth=built.depth,
-                zones=built.zones,
-                gateways=tuple(VARIANTS[name](built)),
-            )
+            layout = replace(scenario.layout, gateways=tuple(VARIANTS[name](scenario.layout)))
             s = run(replace(scenario, layout=layout), EvalSettings(), name=name, seed=seed).scores
             table.add_row(
                 name, str(seed), str(len(layout.gateways)), f"{s.accuracy:.1%}", _pair(s.entry_s), _pair(s.switch_s),
