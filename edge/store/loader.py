@@ -72,6 +72,10 @@ def _num(v: float) -> str:
     return f"{v:g}"
 
 
+def _corners(rect: Rect) -> tuple[float, float, float, float]:
+    return (rect.x0, rect.y0, rect.x1, rect.y1)
+
+
 def _bracket(values: Sequence[float]) -> str:
     return "[" + ", ".join(_num(v) for v in values) + "]"
 
@@ -184,8 +188,16 @@ class _Reader:
         if not zone_tables:
             self.fail("zone", "a layout needs at least one [[zone]]")
         zones = self.zones(zone_tables, width, depth)
-        if not any(z.kind is ZoneKind.ENTRANCE for z in zones):
+        entrances = [z for z in zones if z.kind is ZoneKind.ENTRANCE]
+        if not entrances:
             self.fail("zone", "no zone of kind 'entrance': at least one is required (visits start there)")
+        if not any(z.rect.y0 <= 0.0 for z in entrances):
+            # y = 0 is the shop front: the presence engine's entry floors and exit timeouts depend on it.
+            self.fail(
+                f"zone[{entrances[0].id}].rect",
+                f"{_bracket(_corners(entrances[0].rect))} does not reach the shop front (y = 0): put the origin at "
+                "the front-left corner, by the main doors, so that an entrance starts at y 0",
+            )
         gateways = self.gateways(self.entries(data, "gateway"), zones, width, depth)
         return StoreLayout(
             id=store_id, name=name, width=width, depth=depth, zones=tuple(zones), gateways=tuple(gateways)

@@ -362,6 +362,9 @@ CASES = [
     ("missing zone id", VALID.replace('id = "aisle-1"\n', ""), "zone[2].id", ["missing required key"]),
     ("no zones", STORE, "zone", ["at least one [[zone]]"]),
     ("no entrance", VALID.replace('kind = "entrance"', 'kind = "other"'), "zone", ["no zone of kind 'entrance'"]),
+    ("entrance at the back", STORE + ENTRANCE.replace("kind = \"entrance\"", "kind = \"other\"") + AISLE
+     + '[[zone]]\nid = "back-door"\nkind = "entrance"\nlabel = { it = "Retro" }\nrect = [5.0, 6.0, 10.0, 8.0]\n\n'
+     + GATEWAY, "zone[back-door].rect", ["[5, 6, 10, 8] does not reach the shop front (y = 0)"]),
     ("unknown kind", VALID.replace('kind = "aisle"', 'kind = "aile"'), "zone[aisle-1].kind",
      ["unknown kind 'aile'", "entrance, aisle, checkout, pickup, other", "did you mean 'aisle'"]),
     ("bad zone id", VALID.replace('"aisle-1"\nkind', '"Aisle 1"\nkind'), "zone[2].id", ["'Aisle 1' is not a valid id"]),
