@@ -12,6 +12,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scenario", required=True, choices=SCENARIOS, help="the world to simulate")
     parser.add_argument("--seed", type=int, default=1, help="the world's random seed (default: %(default)s)")
     parser.add_argument("--noise-db", type=float, default=None, help="shadowing σ in dB (default: the scenario's)")
+    parser.add_argument("--layout", metavar="FILE", default=None,
+                        help="a store layout (docs/store-layout.md) instead of the demo store, for store-busy and "
+                        "store-small: how a store's own floor and gateways would do")  # fmt: skip
     parser.add_argument("--filter", choices=("kalman", "ewma", "window"), default=None,
                         help="the gateways' RSSI filter (default: the gateway's default)")  # fmt: skip
     parser.add_argument("--rule", choices=("best-gateway", "zone-max", "zone-mean-top2", "model", "hmm"), default=None,
@@ -26,12 +29,14 @@ def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from edge.presence import PresenceSettings
+    from edge.store import load_layout
     from firmware_sim.eval.harness import EvalSettings
     from firmware_sim.eval.harness import run as run_eval
     from firmware_sim.eval.report import plot_confusion, plot_map, plot_noise, print_table, write_json
     from firmware_sim.world import build_scenario
     from gateway.filters import FilterSettings
 
+    layout = load_layout(args.layout) if args.layout else None
     settings = EvalSettings()
     if args.filter:
         settings = replace(settings, filter=FilterSettings(kind=args.filter))
@@ -39,10 +44,13 @@ def run(args: argparse.Namespace) -> int:
         settings = replace(settings, presence=replace(PresenceSettings(), rule=args.rule))
 
     def one(noise: float | None):  # type: ignore[no-untyped-def]
-        scenario = build_scenario(args.scenario, seed=args.seed, noise_db=noise)
+        scenario = build_scenario(args.scenario, seed=args.seed, noise_db=noise, layout=layout)
         return run_eval(scenario, settings, name=args.scenario, seed=args.seed, noise_db=noise)
 
     result = one(args.noise_db)
+    if layout is not None:
+        print(f"store: {layout.name} ({layout.id}), {len(layout.zones)} zones, {len(layout.gateways)} gateways, "
+              f"from {args.layout}")  # fmt: skip
     print_table([result])
     if args.json:
         write_json([result], Path(args.json))

@@ -30,6 +30,7 @@ def summary(result: EvalResult) -> dict[str, Any]:
 
     return {
         "scenario": result.scenario,
+        "store": result.layout.id,
         "seed": result.seed,
         "noise_db": result.noise_db,
         "filter": result.settings.filter.kind,
