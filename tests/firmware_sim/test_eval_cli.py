@@ -75,15 +75,18 @@ def _small_shop() -> str:
     return text
 
 
+def _corsia_eval(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "edge.cli", "eval", *args], cwd=REPO, capture_output=True, text=True, timeout=600,
+        check=False,
+    )  # fmt: skip
+
+
 def test_eval_runs_a_store_scenario_on_another_stores_layout(tmp_path: Path) -> None:
     layout = tmp_path / "bottega.toml"
     layout.write_text(_small_shop(), encoding="utf-8")
     out = tmp_path / "bottega.json"
-    result = subprocess.run(
-        [sys.executable, "-m", "edge.cli", "eval", "--scenario", "store-small", "--layout", str(layout),
-         "--json", str(out)],
-        cwd=REPO, capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
+    result = _corsia_eval("--scenario", "store-small", "--layout", str(layout), "--json", str(out))
     assert result.returncode == 0, result.stderr[-3000:]
     assert "store: Bottega (bottega), 8 zones, 8 gateways" in result.stdout
     figures = json.loads(out.read_text())
@@ -92,16 +95,10 @@ def test_eval_runs_a_store_scenario_on_another_stores_layout(tmp_path: Path) -> 
     assert figures["exit_s"]["n"] >= 4  # ...and out again
     assert figures["zone_accuracy"] >= 0.6  # measured 84.9 %
     # A harness scenario keeps its own floor; a bad file is a configuration error.
-    refused = subprocess.run(
-        [sys.executable, "-m", "edge.cli", "eval", "--scenario", "espresense-walk", "--layout", str(layout)],
-        cwd=REPO, capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
+    refused = _corsia_eval("--scenario", "espresense-walk", "--layout", str(layout))
     assert refused.returncode == 1
     assert "runs on the harness's own floor" in refused.stderr
     layout.write_text("[store]\nid = 'x'\n", encoding="utf-8")
-    broken = subprocess.run(
-        [sys.executable, "-m", "edge.cli", "eval", "--scenario", "store-small", "--layout", str(layout)],
-        cwd=REPO, capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
+    broken = _corsia_eval("--scenario", "store-small", "--layout", str(layout))
     assert broken.returncode == 78
     assert "configuration error" in broken.stderr
