@@ -72,10 +72,6 @@ def _num(v: float) -> str:
     return f"{v:g}"
 
 
-def _corners(rect: Rect) -> tuple[float, float, float, float]:
-    return (rect.x0, rect.y0, rect.x1, rect.y1)
-
-
 def _bracket(values: Sequence[float]) -> str:
     return "[" + ", ".join(_num(v) for v in values) + "]"
 
@@ -195,7 +191,7 @@ class _Reader:
             # y = 0 is the shop front: the presence engine's entry floors and exit timeouts depend on it.
             self.fail(
                 f"zone[{entrances[0].id}].rect",
-                f"{_bracket(_corners(entrances[0].rect))} does not reach the shop front (y = 0): put the origin at "
+                f"{_bracket(entrances[0].rect.as_list())} does not reach the shop front (y = 0): put the origin at "
                 "the front-left corner, by the main doors, so that an entrance starts at y 0",
             )
         gateways = self.gateways(self.entries(data, "gateway"), zones, width, depth)
