@@ -55,6 +55,12 @@ class Section:
     def check_together(self) -> None:
         """Override for rules that involve several fields; raise `InvalidValue` naming the field to fix."""
 
+    def require_at_most(self, name: str, limit: str) -> None:
+        """For `check_together`: field `name` must not exceed field `limit`; the error names `name`."""
+        value, bound = getattr(self, name), getattr(self, limit)
+        if value > bound:
+            raise InvalidValue(type(self).__name__, name, f"must not exceed {limit} ({bound}), got {value}")
+
 
 def checked(*checks: Check) -> Mapping[str, Check]:
     """Field metadata that gives the field its rule (several rules apply in order, first failure wins)."""

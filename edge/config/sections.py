@@ -61,12 +61,7 @@ class MqttSection(Section):
     reconnect_max_s: float = field(default=30.0, metadata=checked(above(0)))
 
     def check_together(self) -> None:
-        if self.reconnect_min_s > self.reconnect_max_s:
-            raise InvalidValue(
-                type(self).__name__,
-                "reconnect_min_s",
-                f"must not exceed reconnect_max_s ({self.reconnect_max_s}), got {self.reconnect_min_s}",
-            )
+        self.require_at_most("reconnect_min_s", "reconnect_max_s")
         # A client certificate is useless without its key and vice versa; say so now, not at connect time.
         # Blame the key that is set: that is the one whose file (or variable) the reader must open.
         if bool(self.cert_file) != bool(self.key_file):
@@ -189,12 +184,7 @@ class HubSection(Section):
     presence: HubPresenceSection = field(default_factory=HubPresenceSection)
 
     def check_together(self) -> None:
-        if self.entrance_exit_s > self.exit_timeout_s:
-            raise InvalidValue(
-                type(self).__name__,
-                "entrance_exit_s",
-                f"must not exceed exit_timeout_s ({self.exit_timeout_s}), got {self.entrance_exit_s}",
-            )
+        self.require_at_most("entrance_exit_s", "exit_timeout_s")
 
     @property
     def multipliers(self) -> dict[str, float]:
