@@ -30,7 +30,10 @@ from edge.config.checks import (
     time_window,
     time_zone,
 )
-from edge.presence.settings import ZONE_RULES
+from edge.presence.settings import ZONE_RULES, PresenceSettings
+
+# The hub's presence keys default to the engine's own defaults, so the two cannot drift apart.
+_PRESENCE = PresenceSettings()
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,13 +131,13 @@ class HubPresenceSection(Section):
     engine's, measured in the simulator; a store whose shelving or gateway mounting differs much from them can
     tune the ``hmm`` rule's propagation model here."""
 
-    rule: str = field(default="hmm", metadata=checked(one_of(*ZONE_RULES)))
-    hmm_evidence: float = field(default=0.7, metadata=checked(above(0, at_most=100)))
-    hmm_switch_p: float = field(default=0.8, metadata=checked(between(0.5, 0.99)))
-    path_loss_exponent: float = field(default=2.0, metadata=checked(between(1.0, 6.0)))
-    shelf_loss_db: float = field(default=3.0, metadata=checked(between(0.0, 30.0)))
-    gateway_height_m: float = field(default=1.5, metadata=checked(between(0.0, 20.0)))
-    body_loss_db: float = field(default=6.0, metadata=checked(between(0.0, 30.0)))
+    rule: str = field(default=_PRESENCE.rule, metadata=checked(one_of(*ZONE_RULES)))
+    hmm_evidence: float = field(default=_PRESENCE.hmm_evidence, metadata=checked(above(0, at_most=100)))
+    hmm_switch_p: float = field(default=_PRESENCE.hmm_switch_p, metadata=checked(between(0.5, 0.99)))
+    path_loss_exponent: float = field(default=_PRESENCE.radio.path_loss_exponent, metadata=checked(between(1.0, 6.0)))
+    shelf_loss_db: float = field(default=_PRESENCE.radio.shelf_loss_db, metadata=checked(between(0.0, 30.0)))
+    gateway_height_m: float = field(default=_PRESENCE.radio.gateway_height_m, metadata=checked(between(0.0, 20.0)))
+    body_loss_db: float = field(default=_PRESENCE.radio.body_loss_db, metadata=checked(between(0.0, 30.0)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,14 +152,14 @@ class HubSection(Section):
     kiosk_token_file: str = field(default="", metadata=reads_into("kiosk_token"))
     vapid_private_key_file: str = field(default="var/vapid-private.pem", metadata=checked(not_empty))
     vapid_subject: str = field(default="mailto:it@example.com", metadata=checked(mailto_or_https))
-    exit_timeout_s: float = field(default=8.0, metadata=checked(between(4, 3600)))
-    entrance_exit_s: float = field(default=2.5, metadata=checked(between(1, 3600)))
+    exit_timeout_s: float = field(default=_PRESENCE.exit_timeout_s, metadata=checked(between(4, 3600)))
+    entrance_exit_s: float = field(default=_PRESENCE.entrance_exit_s, metadata=checked(between(1, 3600)))
     """The shorter timeout for a device last placed at the doors or elsewhere on the shop front (the tills, a
     pickup desk by the doors): most likely gone out. Raise it for tags that advertise less than once a second."""
-    enter_min_dbm: float = field(default=-78.0, metadata=checked(between(-127, 0)))
+    enter_min_dbm: float = field(default=_PRESENCE.enter_min_dbm, metadata=checked(between(-127, 0)))
     """The reading a visit starts with at the shop front's gateways: lower detects entries sooner, and lets more
     passers-by in (accuracy.md)."""
-    enter_inside_min_dbm: float = field(default=-84.0, metadata=checked(between(-127, 0)))
+    enter_inside_min_dbm: float = field(default=_PRESENCE.enter_inside_min_dbm, metadata=checked(between(-127, 0)))
     """The same for the gateways away from the front, which hear the pavement only faintly."""
     secret_key_file: str = field(default="var/hub-secret.key", metadata=checked(not_empty))
     public_url: str = field(default="http://127.0.0.1:8000", metadata=checked(http_url))
