@@ -67,8 +67,7 @@ COUPON_VALID_S = 30 * 86400.0
 def presence_settings(hub: HubSection) -> PresenceSettings:
     """The presence engine's settings from ``[hub]`` and ``[hub.presence]`` (the rest are the engine's defaults)."""
     p = hub.presence
-    radio = replace(
-        RadioModel(),
+    radio = RadioModel(
         path_loss_exponent=p.path_loss_exponent,
         shelf_loss_db=p.shelf_loss_db,
         gateway_height_m=p.gateway_height_m,
