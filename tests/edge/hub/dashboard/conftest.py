@@ -3,6 +3,7 @@ test sets), the API app with the dashboard mounted, a signed-in test client, and
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from edge.hub.db import open_database
 from edge.hub.http import HttpServer
 from edge.store import StoreLayout, load_layout
 from tests.conftest import REPO
+from tests.edge.hub.conftest import RunningHub, Shopper
 
 ADMIN_TOKEN = "admin-token-for-dashboard-tests"
 FAST = DashboardSettings(stream=StreamSettings(heartbeat_s=0.2, poll_s=0.05, stats_min_gap_s=0.1, stats_every_s=1.0))
@@ -129,3 +131,27 @@ def tab(chromium: Browser) -> Iterator[Tab]:
     page.on("console", console)
     yield found
     context.close()
+
+
+@pytest.fixture
+def heard(start_hub: Callable[..., RunningHub]) -> Iterator[Callable[[RunningHub, list[tuple[str, Shopper]]], None]]:
+    """Keep shoppers heard by their gateways (twice a second) until the test ends: a visit ends when its
+    shopper goes unheard."""
+    stop = threading.Event()
+    threads: list[threading.Thread] = []
+
+    def keep(hub: RunningHub, where: list[tuple[str, Shopper]]) -> None:
+        def loop() -> None:
+            while not stop.is_set():
+                for gw in dict.fromkeys(g for g, _ in where):
+                    hub.sight(gw, [(s, -55.0) for g, s in where if g == gw])
+                stop.wait(0.5)
+
+        thread = threading.Thread(target=loop, name="shoppers", daemon=True)
+        thread.start()
+        threads.append(thread)
+
+    yield keep
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=5.0)

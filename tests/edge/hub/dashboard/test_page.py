@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from playwright.sync_api import expect
 
 from tests.edge.hub.conftest import ADMIN_TOKEN as HUB_ADMIN_TOKEN
-from tests.edge.hub.conftest import RunningHub
+from tests.edge.hub.conftest import RunningHub, Shopper
 from tests.edge.hub.dashboard.conftest import ADMIN_TOKEN, Tab
 
 SECONDS = 1000  # Playwright counts milliseconds
@@ -37,7 +36,7 @@ def test_signing_in_and_out_through_the_form(tab: Tab, serve: Callable[..., str]
 
 
 def test_the_map_and_the_feed_follow_a_shopper_live_in_both_languages(
-    start_hub: Callable[..., RunningHub], tab: Tab
+    start_hub: Callable[..., RunningHub], heard: Callable[[RunningHub, list[tuple[str, Shopper]]], None], tab: Tab
 ) -> None:
     hub = start_hub()
     giulia = hub.sign_up("giulia@example.it", wishlist=("RUN-001",))
@@ -51,12 +50,10 @@ def test_the_map_and_the_feed_follow_a_shopper_live_in_both_languages(
     expect(page.locator("#kpi-visits")).to_have_text("0")
     page.evaluate("window.sameDocument = true")  # gone if anything reloads the page
 
-    for _ in range(3):
-        hub.sight("gw-09", [(giulia, -55.0)])
-        time.sleep(0.05)
+    heard(hub, [("gw-09", giulia)])  # she stays in the doorway: unheard, she would leave after a few seconds
     expect(entrance).to_have_text("1", timeout=10 * SECONDS)
     expect(page.locator("#kpi-in-store")).to_have_text("1")
-    entered = page.locator("#feed li.ev-journey").first
+    entered = page.locator("#feed li.ev-enter").first
     expect(entered).to_contain_text("entra · Ingresso")
     expect(entered).to_contain_text("Cliente p_")
     # The push about her saved product: decided, then sent (the same line).
@@ -73,7 +70,7 @@ def test_the_map_and_the_feed_follow_a_shopper_live_in_both_languages(
     page.get_by_role("button", name="Switch to English").click()
     expect(page.locator("#map-title")).to_have_text("Store map")
     expect(page.locator('#map [data-zone="entrance"] .zone-label')).to_have_text("Entrance")
-    expect(page.locator("#feed li.ev-journey").first).to_contain_text("entered · Entrance")
+    expect(entered).to_contain_text("entered · Entrance")
     expect(page.locator("#live-text")).to_have_text("Live")
     assert page.evaluate("document.documentElement.lang") == "en"
     page.reload()  # the choice is remembered

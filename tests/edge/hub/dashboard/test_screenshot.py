@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import os
 import struct
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 from playwright.sync_api import expect
 
 from edge.hub.dashboard.stats import day_bounds
@@ -64,30 +62,6 @@ def morning(hub: RunningHub) -> None:
     finally:
         db.close()
     hub.service.core.facts.refresh_copurchase()  # the hub does it hourly: shoes sell with socks
-
-
-@pytest.fixture
-def heard(start_hub: Callable[..., RunningHub]) -> Iterator[Callable[[RunningHub, list[tuple[str, Shopper]]], None]]:
-    """Keep shoppers heard by their gateways (twice a second) until the test ends: a visit ends when its
-    shopper goes unheard."""
-    stop = threading.Event()
-    threads: list[threading.Thread] = []
-
-    def keep(hub: RunningHub, where: list[tuple[str, Shopper]]) -> None:
-        def loop() -> None:
-            while not stop.is_set():
-                for gw in dict.fromkeys(g for g, _ in where):
-                    hub.sight(gw, [(s, -55.0) for g, s in where if g == gw])
-                stop.wait(0.5)
-
-        thread = threading.Thread(target=loop, name="shoppers", daemon=True)
-        thread.start()
-        threads.append(thread)
-
-    yield keep
-    stop.set()
-    for thread in threads:
-        thread.join(timeout=5.0)
 
 
 def test_the_readme_screenshot_shows_a_busy_store(
