@@ -24,6 +24,7 @@ import argparse
 import math
 from collections.abc import Sequence
 from dataclasses import replace
+from statistics import NormalDist, fmean
 from typing import Final
 
 import numpy as np
@@ -48,13 +49,9 @@ SIGMAS_M: Final = (0.1, 0.15, 0.2, 0.3, 0.4, 0.6)
 TARGETS: Final = {"espresense-walk": 0.03, "espresense-boundary": 0.10}
 
 
-def _phi(z: float) -> float:
-    return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
-
-
 def wrong_share(points: Sequence[tuple[float, float]], sigma_m: float) -> float:
     """Expected share of samples in the wrong room with an unbiased Gaussian error `sigma_m` across the line."""
-    return sum(_phi(-abs(x - LINE_X) / sigma_m) for x, _y in points) / len(points)
+    return fmean(NormalDist(LINE_X, sigma_m).cdf(LINE_X - abs(x - LINE_X)) for x, _y in points)
 
 
 def sigma_for(points: Sequence[tuple[float, float]], share: float) -> float:
@@ -84,19 +81,19 @@ MODELS: Final = {"defaults": RadioModel(), "the harness's channel": HARNESS_MODE
 
 
 def decisions(name: str, seed: int, model: RadioModel) -> tuple[float, float, float]:
-    """Wrong-zone share of the hub with propagation `model` on track `name`, and its early and late parts."""
+    """Wrong-zone share of the hub with propagation `model` on track `name` (`corsia eval`'s figure), and its
+    early and late parts."""
     settings = EvalSettings(presence=replace(PresenceSettings(), radio=model))
     result = run(build_scenario(name, seed), settings, name=name, seed=seed)
-    early = late = total = 0
+    scores = result.scores
+    early = 0  # wrong samples before the walker crossed the line; the rest of `scores.wrong` came after
     for device, truth in result.truth.items():
         timeline = result.decided[device]
         crossed = next((t for t, _x, _y, zone in truth if zone == ROOMS[1][0]), math.inf)
         for t, _x, _y, zone in truth:
-            total += 1
-            decided = timeline.at(t)
-            if decided is not None and decided != zone:
-                early, late = (early + 1, late) if t < crossed else (early, late + 1)
-    return (early + late) / total, early / total, late / total
+            if t < crossed and zone is not None and (decided := timeline.at(t)) is not None and decided != zone:
+                early += 1
+    return scores.wrong_share, early / scores.samples, (scores.wrong - early) / scores.samples
 
 
 def _table(title: str, columns: Sequence[str]) -> Table:
@@ -141,8 +138,8 @@ def main() -> None:
             shares = [decisions(name, seed, model) for seed in seeds]
             wrong, early, late = ([s[i] for s in shares] for i in range(3))
             hub.add_row(name.removeprefix("espresense-"), label, ",".join(map(str, seeds)),
-                        f"{' '.join(f'{w:.1%}' for w in wrong)} ({sum(wrong) / len(wrong):.1%})",
-                        f"{sum(early) / len(early):.1%}", f"{sum(late) / len(late):.1%}")  # fmt: skip
+                        f"{' '.join(f'{w:.1%}' for w in wrong)} ({fmean(wrong):.1%})",
+                        f"{fmean(early):.1%}", f"{fmean(late):.1%}")  # fmt: skip
     console.print(hub)
 
 
