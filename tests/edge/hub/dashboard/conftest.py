@@ -133,8 +133,12 @@ def tab(chromium: Browser) -> Iterator[Tab]:
     context.close()
 
 
+Heard = Callable[[RunningHub, list[tuple[str, Shopper]]], None]
+"""The `heard` fixture: keep these (gateway, shopper) pairs heard."""
+
+
 @pytest.fixture
-def heard(start_hub: Callable[..., RunningHub]) -> Iterator[Callable[[RunningHub, list[tuple[str, Shopper]]], None]]:
+def heard(start_hub: Callable[..., RunningHub]) -> Iterator[Heard]:
     """Keep shoppers heard by their gateways (twice a second) until the test ends: a visit ends when its
     shopper goes unheard."""
     stop = threading.Event()

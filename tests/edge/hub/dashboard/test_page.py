@@ -7,8 +7,8 @@ from collections.abc import Callable
 from playwright.sync_api import expect
 
 from tests.edge.hub.conftest import ADMIN_TOKEN as HUB_ADMIN_TOKEN
-from tests.edge.hub.conftest import RunningHub, Shopper
-from tests.edge.hub.dashboard.conftest import ADMIN_TOKEN, Tab
+from tests.edge.hub.conftest import RunningHub
+from tests.edge.hub.dashboard.conftest import ADMIN_TOKEN, Heard, Tab
 
 SECONDS = 1000  # Playwright counts milliseconds
 
@@ -36,7 +36,7 @@ def test_signing_in_and_out_through_the_form(tab: Tab, serve: Callable[..., str]
 
 
 def test_the_map_and_the_feed_follow_a_shopper_live_in_both_languages(
-    start_hub: Callable[..., RunningHub], heard: Callable[[RunningHub, list[tuple[str, Shopper]]], None], tab: Tab
+    start_hub: Callable[..., RunningHub], heard: Heard, tab: Tab
 ) -> None:
     hub = start_hub()
     giulia = hub.sign_up("giulia@example.it", wishlist=("RUN-001",))

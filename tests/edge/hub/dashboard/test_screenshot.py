@@ -19,9 +19,9 @@ from edge.hub.db import open_database
 from edge.mqtt import MqttClient
 from edge.protocol import Receipt, ReceiptItem, Status, Topic
 from tests.conftest import REPO
-from tests.edge.hub.conftest import ADMIN_TOKEN, RunningHub, Shopper
+from tests.edge.hub.conftest import ADMIN_TOKEN, RunningHub
 from tests.edge.hub.dashboard import seed
-from tests.edge.hub.dashboard.conftest import Tab
+from tests.edge.hub.dashboard.conftest import Heard, Tab
 
 SCREENSHOT = REPO / "docs" / "img" / "dashboard.png"
 SECONDS = 1000
@@ -67,7 +67,7 @@ def morning(hub: RunningHub) -> None:
 def test_the_readme_screenshot_shows_a_busy_store(
     start_hub: Callable[..., RunningHub],
     make_client: Callable[..., MqttClient],
-    heard: Callable[[RunningHub, list[tuple[str, Shopper]]], None],
+    heard: Heard,
     tab: Tab,
     tmp_path: Path,
 ) -> None:
