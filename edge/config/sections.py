@@ -156,6 +156,9 @@ class HubSection(Section):
     entrance_exit_s: float = field(default=_PRESENCE.entrance_exit_s, metadata=checked(between(1, 3600)))
     """The shorter timeout for a device last placed at the doors or elsewhere on the shop front (the tills, a
     pickup desk by the doors): most likely gone out. Raise it for tags that advertise less than once a second."""
+    rejoin_s: float = field(default=_PRESENCE.rejoin_s, metadata=checked(between(0, 3600)))
+    """A member heard again within this long of their visit's end continues that visit: one visit in the figures,
+    no second store-entry push or pickup alert. 0: every return is a new visit."""
     enter_min_dbm: float = field(default=_PRESENCE.enter_min_dbm, metadata=checked(between(-127, 0)))
     """The reading a visit starts with at the shop front's gateways: lower detects entries sooner, and lets more
     passers-by in (accuracy.md)."""

@@ -7,7 +7,9 @@ planner's decisions and their outbox rows are committed together or not at all.
 
 Visits survive a hub restart: the presence engine starts empty and opens a new visit for a shopper who is still in
 the store; if the member's last visit in the database was active within `exit_timeout_s` + `RESUME_GRACE_S`, the
-new one is taken as that visit going on (same visit id), so "once per visit" campaigns are not sent again.
+new one is taken as that visit going on (same visit id), so "once per visit" campaigns are not sent again. A
+visit that ended within `rejoin_s` before the start is recalled to the engine, which continues it if its device
+comes back in time, as it does for the exits it saw itself.
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ def presence_settings(hub: HubSection) -> PresenceSettings:
     return PresenceSettings(
         exit_timeout_s=hub.exit_timeout_s,
         entrance_exit_s=hub.entrance_exit_s,
+        rejoin_s=hub.rejoin_s,
         enter_min_dbm=hub.enter_min_dbm,
         enter_inside_min_dbm=hub.enter_inside_min_dbm,
         rule=p.rule,  # type: ignore[arg-type]  # one of ZONE_RULES: the config checked it
@@ -178,6 +181,9 @@ class HubCore:
             tags = [TagIdentity(t.tag_id, t.member_id, t.wire_id) for t in self._tags.all(consenting_only=True)]
             count = self.identities.load((DeviceIdentity(d, m, key, k) for d, m, key, k in rows), tags=tags)
             self._journeys.close_stale(now - self.config.hub.exit_timeout_s - RESUME_GRACE_S)
+            if self.config.hub.rejoin_s > 0:
+                for visit in self._journeys.ended_since(now - self.config.hub.rejoin_s):
+                    self.engine.recall(visit.device_id, visit.visit_id, now if visit.ended is None else visit.ended)
             self._housekeeping(now)
             self.metrics.enrolled_devices.set(len(self.identities))
             return count
@@ -233,7 +239,10 @@ class HubCore:
                     self._ledger.redeem(code, receipt.receipt, member_id, at=receipt.t)
                 except CouponRefused as refused:
                     log.info("receipt %s: %s", receipt.receipt, refused)
-            visit = self._journeys.open_visit(member_id)
+            # The visit the purchase belongs to: going on, or just ended (a receipt can arrive after its shopper
+            # walked out: the tills are by the doors, and the POS may publish late after an outage).
+            visit = self._journeys.visit_at(member_id, receipt.t, self.config.hub.rejoin_s)
+            visit = visit or self._journeys.open_visit(member_id)
             skus = frozenset(i.sku for i in receipt.items)
             event = Purchase(t=receipt.t, receipt=receipt.receipt, visit=visit.visit_id if visit else None, skus=skus)
             out.planned += self._decide(event, member_id)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+from collections import deque
 from collections.abc import Iterable
 from typing import Final
 
@@ -65,7 +66,9 @@ class PresenceEngine:
     """Decides which zone each device is in and turns that into visits; see the module docstring.
 
     `visit_prefix` starts every visit id (``"v1"``, ``"v2"``, ...); a hub that restarts passes something
-    unique to the run (its start time, say) so visit ids never repeat.
+    unique to the run (its start time, say) so visit ids never repeat. A device that enters again within
+    `PresenceSettings.rejoin_s` of its exit continues its visit (same id); `recall` tells a new engine about the
+    visits that ended before it started.
     """
 
     __slots__ = (
@@ -77,6 +80,8 @@ class PresenceEngine:
         "_gateways",
         "_heap",
         "_hold",
+        "_left",
+        "_left_order",
         "_margin",
         "_min_score",
         "_occupancy",
@@ -141,6 +146,8 @@ class PresenceEngine:
         self._counter = itertools.count()  # heap tie-breaker: devices themselves are not ordered
         self._visit_prefix = visit_prefix
         self._visits = 0
+        self._left: dict[str, tuple[str, float]] = {}  # device → (its last visit, when that visit ended)
+        self._left_order: deque[tuple[float, str]] = deque()  # (ended, device) in time order, to forget them
         self.stats = PresenceStats()
 
     # --- queries -----------------------------------------------------------------------------------------
@@ -176,6 +183,13 @@ class PresenceEngine:
     def skewed_gateways(self) -> list[str]:
         """Gateways whose clock is off by more than `max_skew_s` (their batches are being ignored)."""
         return [g.id for g in self._gateways.values() if g.is_skewed(self._settings.max_skew_s)]
+
+    def recall(self, device_id: str, visit: str, ended: float) -> None:
+        """Remember that `device_id`'s visit `visit` ended at `ended` (hub time): an ``enter`` of the device within
+        `rejoin_s` of it continues that visit. A hub calls it at start for the visits that ended just before."""
+        if self._settings.rejoin_s > 0.0 and device_id not in self._devices:
+            self._left[device_id] = (visit, ended)
+            self._left_order.append((ended, device_id))
 
     def reset_gateway(self, gateway_id: str) -> None:
         """Forget a gateway's sequence numbers and clock estimate (it was reinstalled and numbers afresh)."""
@@ -301,8 +315,10 @@ class PresenceEngine:
     def _enter(
         self, device_id: str, g: int, zone: int, rssi: float, tc: float, now: float, events: list[JourneyEvent]
     ) -> None:
-        self._visits += 1
-        visit = f"{self._visit_prefix}{self._visits}"
+        visit = self._returning(device_id, now)
+        if visit is None:
+            self._visits += 1
+            visit = f"{self._visit_prefix}{self._visits}"
         dev = _Device(device_id, visit, zone, now, len(self._gateway_zones), self._settings.settle_s)
         dev.rssi[g] = rssi
         dev.seen[g] = tc
@@ -335,6 +351,19 @@ class PresenceEngine:
         self._emit(events, now, dev, "exit", None, left, stay)
         self._occupancy[dev.zone] -= 1
         del self._devices[dev.id]
+        self.recall(dev.id, dev.visit, now)
+
+    def _returning(self, device_id: str, now: float) -> str | None:
+        """The visit `device_id` continues if it left less than `rejoin_s` ago; forgets the older exits."""
+        rejoin = self._settings.rejoin_s
+        left, order = self._left, self._left_order
+        while order and order[0][0] < now - rejoin:
+            ended, device = order.popleft()
+            if left.get(device, ("", -INF))[1] == ended:
+                del left[device]
+        last = left.pop(device_id, None)
+        # abs: a hub clock stepped back leaves exits "in the future"; they count as recent, not forever.
+        return last[0] if last is not None and abs(now - last[1]) <= rejoin else None
 
     def _next_due(self, dev: _Device) -> float:
         settings = self._settings

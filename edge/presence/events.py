@@ -30,7 +30,8 @@ class JourneyEvent:
     device: str
     """The resolved device id; the hub maps it to a pseudonymous member reference before publishing."""
     visit: str
-    """The visit's id: the same for every event of one visit, a new one at each ``enter``."""
+    """The visit's id: the same for every event of one visit, a new one at each ``enter`` unless the device is
+    back within `PresenceSettings.rejoin_s` of its ``exit``: then the ``enter`` continues the visit it left."""
     event: EventKind
     zone: str | None
     prev: str | None

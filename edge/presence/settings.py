@@ -72,6 +72,12 @@ class PresenceSettings:
     entrance_exit_s: float = 2.5
     """The shorter timeout when the device's zone is an entrance or another zone on the shop front (the tills, a
     pickup desk by the doors: `StoreLayout.on_front`): last seen there, it has most likely gone out."""
+    rejoin_s: float = 180.0
+    """A device heard again within this long of its visit's ``exit`` continues that visit: its ``enter`` carries
+    the same visit id, so a shopper who steps out and back, or whose phone fell silent for longer than the exit
+    timeout, is one visit and gets no second store-entry push. The exit timeouts stay short (the exit is seen
+    within seconds) while the visit's identity lasts as long as peers' 40–180 s timeouts. 0: every enter is a
+    new visit."""
     dwell_s: float = 20.0
     """A stay this long in one zone emits one ``dwell`` event (once per stay)."""
     max_skew_s: float = 300.0
@@ -133,6 +139,7 @@ class PresenceSettings:
         _duration("hold_s", self.hold_s, allow_zero=True)
         _duration("settle_s", self.settle_s, allow_zero=True)
         _duration("door_confirm_s", self.door_confirm_s, allow_zero=True)
+        _duration("rejoin_s", self.rejoin_s, allow_zero=True)
         for name in ("min_rssi_dbm", "enter_min_dbm", "enter_inside_min_dbm", "door_exit_dbm"):
             if not -127.0 <= _number(name, getattr(self, name)) <= 0.0:
                 raise ValueError(f"{name}: must be between -127 and 0 dBm, got {getattr(self, name)!r}")

@@ -79,10 +79,15 @@ def run(scenario: Scenario, settings: EvalSettings | None = None, *, name: str =
     events: list[JourneyEvent] = []
     result = EvalResult(name, seed, noise_db, settings, layout, Scores(), {}, decided, events)
 
+    visit_ids: set[str] = set()
+
     def take(new: list[JourneyEvent]) -> None:
         for ev in new:
             events.append(ev)
             if ev.event == "enter":
+                if ev.visit in visit_ids:
+                    result.scores.resumed += 1
+                visit_ids.add(ev.visit)
                 visit_starts[ev.device].append(ev.t)
                 decided[ev.device].set(ev.t, ev.zone)
             elif ev.event == "zone":

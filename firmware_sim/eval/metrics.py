@@ -90,7 +90,8 @@ class Scores:
     missed_switches: int = 0
     missed_exits: int = 0
     false_visits: int = 0
-    visits: int = 0
+    visits: int = 0  # visit starts: every enter, including those that continue a visit (`resumed`)
+    resumed: int = 0  # enters that continued a visit the device had left within `rejoin_s`
     confusion: dict[tuple[str, str], int] = field(default_factory=dict)  # (true, decided or "-") -> samples
     phases: dict[str, list[int]] = field(default_factory=lambda: {p: [0, 0] for p in PHASES})  # [samples, right]
 

@@ -46,6 +46,7 @@ def summary(result: EvalResult) -> dict[str, Any]:
         "early_entries": s.early_entries,
         "visits": s.visits,
         "false_visits": s.false_visits,
+        "resumed": s.resumed,
         "adverts": result.adverts,
         "batches": result.batches,
         "items": result.items,

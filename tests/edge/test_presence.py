@@ -217,7 +217,8 @@ def test_exit_after_the_timeout_and_faster_through_the_entrance() -> None:
     assert (exit_.device, exit_.event, exit_.zone, exit_.prev, exit_.visit) == ("d1", "exit", None, "aisle-a", "v1")
     assert exit_.dwell_s == pytest.approx(0.0, abs=0.05)
     assert feed.engine.devices == 0
-    assert feed.send("gw-a", {"d1": -60.0}, T0 + 20)[0].visit == "v3"  # a new visit
+    # Back within rejoin_s of the exit: the visit goes on, under its id.
+    assert [(e.event, e.visit) for e in feed.send("gw-a", {"d1": -60.0}, T0 + 20)] == [("enter", "v1")]
 
 
 def test_the_tills_and_desks_on_the_shop_front_time_out_as_the_entrance_does() -> None:
@@ -236,7 +237,43 @@ def test_a_visit_that_ran_out_before_a_tick_ends_at_the_next_sighting() -> None:
     feed = Feed()
     feed.send("gw-a", {"d1": -60.0}, T0)
     events = feed.send("gw-a", {"d1": -60.0}, T0 + 30)
+    assert [(e.event, e.visit) for e in events] == [("exit", "v1"), ("enter", "v1")]
+
+
+def test_a_device_back_within_rejoin_s_of_its_exit_continues_its_visit() -> None:
+    feed = Feed(replace(MECHANICS, rejoin_s=60.0))
+    feed.send("gw-a", {"d1": -60.0, "d2": -60.0}, T0)
+    assert [(e.device, e.event, e.visit) for e in feed.tick(T0 + 8.0)] == [("d1", "exit", "v1"), ("d2", "exit", "v2")]
+    # d1 is back 60 s after its exit (the limit), d2 1 s too late: a new visit, numbered after the others.
+    assert [(e.event, e.zone, e.visit) for e in feed.send("gw-b", {"d1": -60.0}, T0 + 68.0)] == [
+        ("enter", "aisle-b", "v1")
+    ]
+    assert [(e.event, e.visit) for e in feed.send("gw-a", {"d2": -60.0}, T0 + 69.0)] == [("enter", "v3")]
+    assert feed.engine.visit_of("d1") == "v1"
+    # Each exit opens a new window: d1 leaves again and comes back within it.
+    assert [(e.event, e.visit) for e in feed.tick(T0 + 76.0)] == [("exit", "v1")]
+    assert [(e.event, e.visit) for e in feed.send("gw-a", {"d1": -60.0}, T0 + 130.0)] == [("enter", "v1")]
+
+
+def test_with_rejoin_s_zero_every_enter_is_a_new_visit() -> None:
+    feed = Feed(replace(MECHANICS, rejoin_s=0.0))
+    feed.send("gw-a", {"d1": -60.0}, T0)
+    events = feed.send("gw-a", {"d1": -60.0}, T0 + 9.0)
     assert [(e.event, e.visit) for e in events] == [("exit", "v1"), ("enter", "v2")]
+
+
+def test_a_new_engine_continues_the_visits_it_is_told_ended_just_before() -> None:
+    # A hub that restarts recalls the visits that ended within rejoin_s (from its database).
+    feed = Feed(replace(MECHANICS, rejoin_s=60.0))
+    feed.engine.recall("d1", "v0-7", T0)
+    feed.engine.recall("d2", "v0-8", T0)
+    feed.engine.recall("d3", "v0-9", T0 - 30.0)
+    assert [e.visit for e in feed.send("gw-a", {"d1": -60.0}, T0 + 59.0)] == ["v0-7"]
+    assert [e.visit for e in feed.send("gw-a", {"d2": -60.0, "d3": -60.0}, T0 + 61.0)] == ["v1", "v2"]
+    # A device already in a visit is not recalled into another one.
+    feed.engine.recall("d1", "v0-1", T0 + 61.0)
+    feed.tick(T0 + 70.0)
+    assert [e.visit for e in feed.send("gw-a", {"d1": -60.0}, T0 + 72.0)] == ["v0-7"]
 
 
 def test_dwell_is_emitted_once_per_stay() -> None:
@@ -523,11 +560,19 @@ def test_every_visit_follows_the_state_machine(steps: list[tuple[float, str, dic
     for e in feed.events:
         visits[e.visit].append(e)
     for events in visits.values():
-        assert events[0].event == "enter"
+        # A visit is one or more stays, each an enter ... exit; a stay after the first begins within rejoin_s of
+        # the exit before it (the device came back), and only the last may still be going on.
         assert len({e.device for e in events}) == 1
-        zone, dwelt = events[0].zone, False
-        for e in events[1:]:
-            assert e.event != "enter"
+        zone: str | None = None
+        dwelt, left_at = False, None
+        for e in events:
+            if e.event == "enter":
+                assert zone is None
+                if left_at is not None:
+                    assert e.t - left_at <= MECHANICS.rejoin_s
+                zone, dwelt = e.zone, False
+                continue
+            assert zone is not None
             if e.event == "zone":
                 assert (e.prev, e.zone != e.prev) == (zone, True)
                 zone, dwelt = e.zone, False
@@ -535,7 +580,8 @@ def test_every_visit_follows_the_state_machine(steps: list[tuple[float, str, dic
                 assert (e.zone, dwelt) == (zone, False)
                 dwelt = True
             else:
-                assert (e.prev, e is events[-1]) == (zone, True)
+                assert e.prev == zone
+                zone, left_at = None, e.t
         if events[-1].event != "exit":
             assert feed.engine.zone_of(events[0].device) == zone
 

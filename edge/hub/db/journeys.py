@@ -53,7 +53,8 @@ class Journeys:
     def record(self, event: JourneyEvent, member_id: str) -> bool:
         """Store one presence event of `member_id`'s visit; False (nothing stored) without proximity consent.
 
-        An event of a visit not seen yet (the hub restarted in the middle of it) opens the visit at that event.
+        An event of a visit not seen yet (the hub restarted in the middle of it) opens the visit at that event; an
+        ``enter`` of a visit that has ended (the shopper came back within the engine's `rejoin_s`) opens it again.
         An ``enter`` for a visit id that belongs to another member is refused (`InvalidRecord`): the presence
         engine's visit ids must be unique across restarts.
         """
@@ -79,9 +80,12 @@ class Journeys:
                     zones.append(event.zone)
                 self.db.execute(
                     "UPDATE visits SET last_t = MAX(last_t, ?), last_zone = COALESCE(?, last_zone), zones = ?, "
-                    "ended = CASE WHEN ? THEN ? ELSE ended END WHERE visit_id = ?",
-                    (event.t, event.zone, json.dumps(zones), event.event == "exit", event.t, event.visit),
-                )
+                    "ended = CASE WHEN ? THEN ? WHEN ? THEN NULL ELSE ended END WHERE visit_id = ?",
+                    (
+                        event.t, event.zone, json.dumps(zones), event.event == "exit", event.t,
+                        event.event == "enter", event.visit,
+                    ),
+                )  # fmt: skip
             self.db.execute(
                 "INSERT INTO journey_events (visit_id, t, event, zone, prev, dwell_s) VALUES (?, ?, ?, ?, ?, ?)",
                 (event.visit, event.t, event.event, event.zone, event.prev, event.dwell_s),
@@ -96,6 +100,21 @@ class Journeys:
             [member_id],
         )
         return None if row is None else _visit(row)
+
+    def visit_at(self, member_id: str, t: float, grace_s: float) -> Visit | None:
+        """The member's visit going on at `t`, or that ended at most `grace_s` before it (the latest started)."""
+        row = fetch_one(
+            self.db,
+            "SELECT * FROM visits WHERE member_id = ? AND started <= ? AND (ended IS NULL OR ended >= ?) "
+            "ORDER BY started DESC LIMIT 1",
+            [member_id, t + grace_s, t - grace_s],
+        )
+        return None if row is None else _visit(row)
+
+    def ended_since(self, t: float) -> list[Visit]:
+        """The visits that ended at `t` or later, in the order they ended."""
+        rows = fetch_all(self.db, "SELECT * FROM visits WHERE ended >= ? ORDER BY ended, visit_id", [t])
+        return [_visit(r) for r in rows]
 
     def close_stale(self, before_t: float) -> int:
         """End the visits still open whose last event is older than `before_t`, at that last event: the hub was

@@ -15,6 +15,7 @@ from edge.hub.db import Receipts, open_database
 from edge.hub.service import HubService
 from edge.mqtt import MqttClient
 from edge.protocol import Alert, GatewayHealth, Journey, Receipt, ReceiptItem, Sighting, Sightings, StaffAlert, Topic
+from firmware_sim.devices.push_service import PushService
 from tests.conftest import wait_for
 from tests.edge.hub.conftest import KIOSK_TOKEN, RunningHub, Shopper, hub_config
 
@@ -276,3 +277,86 @@ def test_the_entry_floor_inside_the_store_comes_from_the_config(start_hub: Calla
     for _ in range(3):
         hub.sight("gw-04", [(giulia, -68.0)])
     assert len(hub.push.wait_for(1, timeout=15, endpoint=giulia.subscription)) == 1
+
+
+@pytest.mark.parametrize("rejoin_s", [180.0, 0.0])
+def test_a_shopper_back_soon_after_walking_out_continues_the_visit_and_is_not_alerted_again(
+    start_hub: Callable[..., RunningHub], make_client: Callable[..., MqttClient], rejoin_s: float
+) -> None:
+    hub = start_hub(rejoin_s=rejoin_s)
+    journeys: list[Journey] = []
+    alerts: list[StaffAlert] = []
+    watcher = make_client("watcher")
+    watcher.subscribe(Topic.JOURNEY, Journey, lambda m: journeys.append(m.message))
+    watcher.subscribe(Topic.STAFF_ALERT, StaffAlert, lambda m: alerts.append(m.message))
+    assert watcher.wait_subscribed(10)
+    giulia = hub.sign_up("giulia@example.it")
+    order = hub.api("POST", "/api/v1/orders", json={"order_id": "CC-1002", "member_id": giulia.member_id,
+                                                    "status": "ready"})  # fmt: skip
+    assert order.status_code == 201, order.text
+    walk_in(hub, [(giulia, -55.0)])
+    assert wait_for(lambda: len(alerts) == 1, 15)
+    # Unheard at the doors for the shop front's 2.5 s: she has left.
+    assert wait_for(lambda: any(j.event == "exit" for j in journeys), 15)
+    # She pays for nothing yet, but a receipt of hers that the tills publish late still belongs to her visit.
+    late = Receipt(t=time.time(), receipt="R-LATE", card=giulia.member_number,
+                   items=[ReceiptItem(sku="RUN-002", qty=1, price=9.9)], total=9.9)  # fmt: skip
+    hub.sender.publish(Topic.RECEIPT, late, device="till-1")
+    assert wait_for(lambda: hub.api("GET", f"/api/v1/members/{giulia.member_id}").json()["points"] == 9, 10)
+    walk_in(hub, [(giulia, -55.0)])  # back a few seconds later
+    assert wait_for(lambda: sum(j.event == "enter" for j in journeys) == 2, 15)
+    first, second = (j for j in journeys if j.event == "enter")
+    purchase = next((j for j in journeys if j.event == "purchase"), None)
+    if rejoin_s:
+        assert purchase is not None
+        assert second.visit == first.visit == purchase.visit
+        time.sleep(1.5)  # what a second alert would take
+        assert len(alerts) == 1
+        visit = hub.api("GET", "/api/v1/stores/demo/visits", params={"since": 0, "until": time.time() + 60}).json()
+        assert [v["ended"] for v in visit["visits"]] == [None]  # one visit, going on again
+    else:
+        assert second.visit != first.visit
+        assert purchase is None  # the receipt came after the visit's end: it belongs to none
+        assert wait_for(lambda: len(alerts) == 2, 15)
+        assert alerts[0].order == alerts[1].order == "CC-1002"
+
+
+def test_a_visit_that_ended_just_before_a_hub_restart_goes_on_after_it(
+    tmp_path: Path, mqtt_settings: MqttSection, push_service: PushService, make_client: Callable[..., MqttClient]
+) -> None:
+    journeys: list[Journey] = []
+    alerts: list[StaffAlert] = []
+    watcher = make_client("watcher")
+    watcher.subscribe(Topic.JOURNEY, Journey, lambda m: journeys.append(m.message))
+    watcher.subscribe(Topic.STAFF_ALERT, StaffAlert, lambda m: alerts.append(m.message))
+    assert watcher.wait_subscribed(10)
+    pos = make_client("pos")
+
+    def start() -> RunningHub:
+        service = HubService(hub_config(tmp_path, mqtt_settings))  # the same database each time
+        service.start()
+        assert service.client.wait_connected(10)
+        assert service.client.wait_subscribed(10)
+        return RunningHub(service, push_service, pos)
+
+    hub = start()
+    try:
+        giulia = hub.sign_up("giulia@example.it")
+        order = hub.api("POST", "/api/v1/orders", json={"order_id": "CC-1003", "member_id": giulia.member_id,
+                                                        "status": "ready"})  # fmt: skip
+        assert order.status_code == 201, order.text
+        walk_in(hub, [(giulia, -55.0)])
+        assert wait_for(lambda: any(j.event == "exit" for j in journeys), 15)
+        assert len(alerts) == 1
+    finally:
+        hub.service.stop()
+    again = start()
+    try:
+        walk_in(again, [(giulia, -55.0)])
+        assert wait_for(lambda: sum(j.event == "enter" for j in journeys) == 2, 15)
+        first, second = (j for j in journeys if j.event == "enter")
+        assert second.visit == first.visit
+        time.sleep(1.5)
+        assert len(alerts) == 1
+    finally:
+        again.service.stop()

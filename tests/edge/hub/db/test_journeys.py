@@ -59,6 +59,30 @@ def test_a_visit_is_summed_up(journeys: Journeys, shopper: Member) -> None:
     assert journeys.events("v1") == events
 
 
+def test_an_enter_after_the_exit_opens_the_visit_again(journeys: Journeys, shopper: Member) -> None:
+    for event in walk():
+        journeys.record(event, shopper.member_id)
+    back = JourneyEvent(START + 150, "d_1", "v1", "enter", "entrance", None, None)
+    assert journeys.record(back, shopper.member_id)
+    visit = journeys.get("v1")
+    assert visit is not None
+    assert (visit.started, visit.ended, visit.last_t, visit.last_zone) == (START, None, START + 150, "entrance")
+    assert journeys.open_visit(shopper.member_id) == visit
+    assert [e.event for e in journeys.events("v1")][-2:] == ["exit", "enter"]
+
+
+def test_the_visit_at_a_time_and_the_visits_ended_since(journeys: Journeys, shopper: Member) -> None:
+    for event in walk("v1") + walk("v2", t0=START + 1000):
+        journeys.record(event, shopper.member_id)
+    member = shopper.member_id
+    assert journeys.visit_at(member, START + 50, 0.0) == journeys.get("v1")
+    assert journeys.visit_at(member, START + 150, 60.0) == journeys.get("v1")  # ended 40 s before
+    assert journeys.visit_at(member, START + 200, 60.0) is None  # 90 s after its end, 800 s before the next
+    assert journeys.visit_at(member, START + 1050, 60.0) == journeys.get("v2")
+    assert [v.visit_id for v in journeys.ended_since(START + 110)] == ["v1", "v2"]
+    assert [v.visit_id for v in journeys.ended_since(START + 111)] == ["v2"]
+
+
 def test_nothing_is_kept_without_the_proximity_consent(
     db: HubDatabase, journeys: Journeys, make_member: Callable[..., Member], clock: FakeClock
 ) -> None:
