@@ -26,6 +26,24 @@ def walk_in(hub: RunningHub, shopper_rssi: list[tuple[Shopper, float]], batches:
         time.sleep(0.05)
 
 
+def watch(make_client: Callable[..., MqttClient]) -> tuple[list[Journey], list[StaffAlert]]:
+    """The journey steps and the staff alerts the hub publishes from now on."""
+    journeys: list[Journey] = []
+    alerts: list[StaffAlert] = []
+    watcher = make_client("watcher")
+    watcher.subscribe(Topic.JOURNEY, Journey, lambda m: journeys.append(m.message))
+    watcher.subscribe(Topic.STAFF_ALERT, StaffAlert, lambda m: alerts.append(m.message))
+    assert watcher.wait_subscribed(10)
+    return journeys, alerts
+
+
+def order_ready(hub: RunningHub, shopper: Shopper, order_id: str) -> None:
+    """A click-and-collect order of `shopper`'s, ready at the desk."""
+    order = hub.api("POST", "/api/v1/orders", json={"order_id": order_id, "member_id": shopper.member_id,
+                                                    "status": "ready"})  # fmt: skip
+    assert order.status_code == 201, order.text
+
+
 def test_store_enter_push_names_the_zone_and_shelf_of_the_saved_product(
     start_hub: Callable[..., RunningHub], make_client: Callable[..., MqttClient]
 ) -> None:
@@ -126,14 +144,9 @@ def test_pickup_arrival_alerts_the_staff_and_tells_the_customer(
     start_hub: Callable[..., RunningHub], make_client: Callable[..., MqttClient]
 ) -> None:
     hub = start_hub()
-    alerts: list[StaffAlert] = []
-    staff = make_client("staff")
-    staff.subscribe(Topic.STAFF_ALERT, StaffAlert, lambda m: alerts.append(m.message))
-    assert staff.wait_subscribed(10)
+    _, alerts = watch(make_client)
     giulia = hub.sign_up("giulia@example.it")
-    order = hub.api("POST", "/api/v1/orders", json={"order_id": "CC-1001", "member_id": giulia.member_id,
-                                                    "status": "ready"})  # fmt: skip
-    assert order.status_code == 201, order.text
+    order_ready(hub, giulia, "CC-1001")
     walk_in(hub, [(giulia, -55.0)])
     assert wait_for(lambda: len(alerts) >= 1, 15)
     assert alerts[0].kind == "pickup_arrival"
@@ -284,16 +297,9 @@ def test_a_shopper_back_soon_after_walking_out_continues_the_visit_and_is_not_al
     start_hub: Callable[..., RunningHub], make_client: Callable[..., MqttClient], rejoin_s: float
 ) -> None:
     hub = start_hub(rejoin_s=rejoin_s)
-    journeys: list[Journey] = []
-    alerts: list[StaffAlert] = []
-    watcher = make_client("watcher")
-    watcher.subscribe(Topic.JOURNEY, Journey, lambda m: journeys.append(m.message))
-    watcher.subscribe(Topic.STAFF_ALERT, StaffAlert, lambda m: alerts.append(m.message))
-    assert watcher.wait_subscribed(10)
+    journeys, alerts = watch(make_client)
     giulia = hub.sign_up("giulia@example.it")
-    order = hub.api("POST", "/api/v1/orders", json={"order_id": "CC-1002", "member_id": giulia.member_id,
-                                                    "status": "ready"})  # fmt: skip
-    assert order.status_code == 201, order.text
+    order_ready(hub, giulia, "CC-1002")
     walk_in(hub, [(giulia, -55.0)])
     assert wait_for(lambda: len(alerts) == 1, 15)
     # Unheard at the doors for the shop front's 2.5 s: she has left.
@@ -324,12 +330,7 @@ def test_a_shopper_back_soon_after_walking_out_continues_the_visit_and_is_not_al
 def test_a_visit_that_ended_just_before_a_hub_restart_goes_on_after_it(
     tmp_path: Path, mqtt_settings: MqttSection, push_service: PushService, make_client: Callable[..., MqttClient]
 ) -> None:
-    journeys: list[Journey] = []
-    alerts: list[StaffAlert] = []
-    watcher = make_client("watcher")
-    watcher.subscribe(Topic.JOURNEY, Journey, lambda m: journeys.append(m.message))
-    watcher.subscribe(Topic.STAFF_ALERT, StaffAlert, lambda m: alerts.append(m.message))
-    assert watcher.wait_subscribed(10)
+    journeys, alerts = watch(make_client)
     pos = make_client("pos")
 
     def start() -> RunningHub:
@@ -342,9 +343,7 @@ def test_a_visit_that_ended_just_before_a_hub_restart_goes_on_after_it(
     hub = start()
     try:
         giulia = hub.sign_up("giulia@example.it")
-        order = hub.api("POST", "/api/v1/orders", json={"order_id": "CC-1003", "member_id": giulia.member_id,
-                                                        "status": "ready"})  # fmt: skip
-        assert order.status_code == 201, order.text
+        order_ready(hub, giulia, "CC-1003")
         walk_in(hub, [(giulia, -55.0)])
         assert wait_for(lambda: any(j.event == "exit" for j in journeys), 15)
         assert len(alerts) == 1
