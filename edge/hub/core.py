@@ -182,8 +182,8 @@ class HubCore:
             count = self.identities.load((DeviceIdentity(d, m, key, k) for d, m, key, k in rows), tags=tags)
             self._journeys.close_stale(now - self.config.hub.exit_timeout_s - RESUME_GRACE_S)
             if self.config.hub.rejoin_s > 0:
-                for visit in self._journeys.ended_since(now - self.config.hub.rejoin_s):
-                    self.engine.recall(visit.device_id, visit.visit_id, now if visit.ended is None else visit.ended)
+                for device_id, visit_id, ended in self._journeys.ended_since(now - self.config.hub.rejoin_s):
+                    self.engine.recall(device_id, visit_id, ended)
             self._housekeeping(now)
             self.metrics.enrolled_devices.set(len(self.identities))
             return count

@@ -79,15 +79,10 @@ def run(scenario: Scenario, settings: EvalSettings | None = None, *, name: str =
     events: list[JourneyEvent] = []
     result = EvalResult(name, seed, noise_db, settings, layout, Scores(), {}, decided, events)
 
-    visit_ids: set[str] = set()
-
     def take(new: list[JourneyEvent]) -> None:
         for ev in new:
             events.append(ev)
             if ev.event == "enter":
-                if ev.visit in visit_ids:
-                    result.scores.resumed += 1
-                visit_ids.add(ev.visit)
                 visit_starts[ev.device].append(ev.t)
                 decided[ev.device].set(ev.t, ev.zone)
             elif ev.event == "zone":
@@ -136,5 +131,7 @@ def run(scenario: Scenario, settings: EvalSettings | None = None, *, name: str =
     for device, starts in visit_starts.items():
         if device not in tracked:
             result.scores.false_visits += len(starts)
+    enters = [ev.visit for ev in events if ev.event == "enter"]
+    result.scores.resumed = len(enters) - len(set(enters))  # an enter whose visit had begun before continues it
     result.wall_s = time.perf_counter() - started
     return result
