@@ -96,6 +96,8 @@ class Output:
     alerts: list[Alert] = field(default_factory=list)
     planned: int = 0
     """Notifications written to the outbox by this call."""
+    returns: set[str] = field(default_factory=set)
+    """Visits whose ``enter`` in `journeys` continues them: the shopper came back within `rejoin_s`."""
 
 
 class _Listener:
@@ -217,7 +219,10 @@ class HubCore:
             events = self.engine.ingest(batch.gw, batch.seq, batch.t, items, now)
             if events:
                 self._handle(events, now, out)
+                self._occupancy = self.engine.occupancy()
+                self._to_feed(out)
         if out.planned:
+            self.on_outbox()
             self.metrics.decision_latency.observe(time.perf_counter() - arrived)
         return out
 
@@ -316,6 +321,7 @@ class HubCore:
             self.feed.publish("journey", {
                 "t": journey.t, "event": journey.event, "zone": journey.zone, "prev": journey.prev,
                 "member": journey.member, "visit": journey.visit, "dwell_s": journey.dwell_s,
+                "again": journey.event == "enter" and journey.visit in out.returns,
             })  # fmt: skip
         for alert in out.alerts:
             self.feed.publish("alert", {"kind": alert.kind, "source": alert.source, "active": alert.active,
@@ -336,8 +342,11 @@ class HubCore:
                     continue  # the device was removed (consent withdrawn) while its visit was open
                 self.metrics.journey_events.labels(event=event.event).inc()
                 step = self._continue_visit(event, member_id, now)
+                again = step is not None and step.event == "enter" and self._journeys.exists(step.visit)
                 if step is None or not self._journeys.record(step, member_id):
                     continue  # resumed after a restart, or no proximity consent any more: nothing is kept
+                if again:
+                    out.returns.add(step.visit)
                 if step.event == "enter":
                     self.dwell.on_zone(step.device, step.visit, step.zone or "", step.t)
                     out.planned += self._decide(StoreEnter(t=step.t, visit=step.visit, zone=step.zone), member_id)
@@ -347,10 +356,6 @@ class HubCore:
                     self.dwell.on_exit(step.device)
                     self._aliases.pop(event.visit, None)
                 out.journeys.append(step.to_journey(self._ref(member_id)))
-        self._occupancy = self.engine.occupancy()
-        self._to_feed(out)
-        if out.planned:
-            self.on_outbox()
 
     def _continue_visit(self, event: JourneyEvent, member_id: str, now: float) -> JourneyEvent | None:
         """The event with the visit id the database knows it by; None for an ``enter`` that only resumes a

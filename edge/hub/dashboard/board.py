@@ -17,7 +17,7 @@ from edge.hub.dashboard.gateways import GatewayStates
 from edge.hub.dashboard.stats import CampaignResult, campaign_results, day_bounds, dwell, funnel
 
 FEED_FIELDS: Final[dict[str, tuple[str, ...]]] = {
-    "journey": ("event", "zone", "prev", "member", "visit", "dwell_s"),
+    "journey": ("event", "zone", "prev", "member", "visit", "dwell_s", "again"),
     "notification": ("state", "campaign", "trigger", "kind", "channel", "member", "visit"),
     "alert": ("kind", "source", "active", "severity", "detail"),
 }

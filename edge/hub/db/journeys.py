@@ -92,6 +92,10 @@ class Journeys:
             )
         return True
 
+    def exists(self, visit_id: str) -> bool:
+        """Whether the visit has been recorded (an ``enter`` for it then continues it)."""
+        return fetch_one(self.db, "SELECT 1 FROM visits WHERE visit_id = ?", [visit_id]) is not None
+
     def open_visit(self, member_id: str) -> Visit | None:
         """The member's visit going on now (the latest one without an end), or None."""
         row = fetch_one(

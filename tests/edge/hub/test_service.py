@@ -313,6 +313,10 @@ def test_a_shopper_back_soon_after_walking_out_continues_the_visit_and_is_not_al
     assert wait_for(lambda: sum(j.event == "enter" for j in journeys) == 2, 15)
     first, second = (j for j in journeys if j.event == "enter")
     purchase = next((j for j in journeys if j.event == "purchase"), None)
+    # The store's dashboard says she came back, rather than showing a second entry.
+    steps = [i.data for i in hub.service.feed.recent() if i.kind == "journey"]
+    assert [s["again"] for s in steps if s["event"] == "enter"] == [False, bool(rejoin_s)]
+    assert sum(s["event"] == "exit" for s in steps) == 1  # each step once, the exits a tick finds too
     if rejoin_s:
         assert purchase is not None
         assert second.visit == first.visit == purchase.visit

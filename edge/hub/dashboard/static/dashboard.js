@@ -127,8 +127,10 @@
     var d = item.data;
     if (item.kind === "journey") {
       var values = { who: who(d.member), zone: zoneLabel(d.zone), dur: d.dwell_s ? duration(d.dwell_s) : "" };
+      // A shopper back within the hub's rejoin_s continues their visit: "came back", not a second entry.
+      var tag = d.event === "enter" && d.again ? "return" : d.event;
       // A line whose last value is missing (a dwell's length, a purchase's zone) ends before it.
-      return { tag: d.event, text: text("ev_" + d.event, values).replace(/ · $/, "") };
+      return { tag: tag, text: text("ev_" + tag, values).replace(/ · $/, "") };
     }
     if (item.kind === "notification") {
       var key = d.channel === "staff" ? "notif_staff" : d.state === "sent" ? "notif_sent" : "notif_decided";

@@ -30,10 +30,10 @@ def test_gateway_states_come_from_the_live_service_when_there_is_one(ctx: HubCon
 
 
 def test_feed_items_reach_the_page_with_their_listed_fields_only() -> None:
-    journey = {"event": "enter", "zone": "entrance", "prev": None, "member": "p_1", "visit": "v1",
+    journey = {"event": "enter", "zone": "entrance", "prev": None, "member": "p_1", "visit": "v1", "again": True,
                "member_id": "m_secret", "device": "d_secret"}  # fmt: skip
     assert public("journey", 5.0, journey) == {"t": 5.0, "event": "enter", "zone": "entrance", "prev": None,
-                                               "member": "p_1", "visit": "v1"}  # fmt: skip
+                                               "member": "p_1", "visit": "v1", "again": True}  # fmt: skip
     sent = {"state": "sent", "campaign": "c", "kind": "marketing", "channel": "webpush", "visit": "v1", "title": "x"}
     assert "title" not in (public("notification", 1.0, sent) or {})
     assert public("occupancy", 1.0, {"zones": {}}) is None

@@ -79,3 +79,20 @@ def test_the_map_and_the_feed_follow_a_shopper_live_in_both_languages(
     expect(page.locator("#map-title")).to_have_text("Mappa del negozio")
     expect(page.locator('#map [data-zone="aisle-4"] .zone-label')).to_have_text("Corsia 4 — Running")
     assert tab.errors == []
+
+
+def test_a_shopper_who_steps_out_and_back_is_shown_coming_back(start_hub: Callable[..., RunningHub], tab: Tab) -> None:
+    hub = start_hub()
+    giulia = hub.sign_up("giulia@example.it")
+    page = tab.page
+    page.goto(hub.url + "/dashboard?token=" + HUB_ADMIN_TOKEN)
+    expect(page.locator("#live")).to_have_attribute("data-state", "open")
+    hub.sight("gw-09", [(giulia, -55.0)])  # heard once in the doorway, then gone for the shop front's 2.5 s
+    expect(page.locator("#feed li.ev-exit")).to_have_count(1, timeout=15 * SECONDS)
+    hub.sight("gw-09", [(giulia, -55.0)])
+    back = page.locator("#feed li.ev-return")
+    expect(back).to_contain_text("rientra · Ingresso", timeout=10 * SECONDS)
+    expect(page.locator("#feed li.ev-enter")).to_have_count(1)  # one entry: the same visit goes on
+    page.get_by_role("button", name="Switch to English").click()
+    expect(back).to_contain_text("came back · Entrance")
+    assert tab.errors == []
