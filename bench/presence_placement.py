@@ -1,6 +1,6 @@
 """Where should a store hang its gateways? The busy hour with the demo store's aisle gateways placed otherwise.
 
-    .venv/bin/python bench/presence_placement.py [--seeds 1] [--variants as-built,mouths]
+    .venv/bin/python bench/presence_placement.py [--seeds 1] [--variants as-built,mouths] [--scenario store-small]
 
 The demo store hangs one gateway in the middle of each 16 m aisle, 8 m from its mouth, while the checkout's and
 the pickup desk's gateways are 2–3 m from those mouths: a shopper at the front of an aisle is nearer the front's
@@ -14,7 +14,8 @@ shoppers (`store-busy`, same seed) run through the production pipeline with the 
 
 The channel is the simulator's (docs/simulator.md); a new gateway has no receiver offset. Printed per variant and
 seed: zone accuracy, entry, zone-switch and exit latency p50 / p95, visits and false visits (passers-by taken for
-visits). About 30 s per run on one core. Results: docs/accuracy.md.
+visits). About 30 s per run on one core; ``--scenario store-small`` (six shoppers, seven minutes) is a quick
+check that the script works, not a measurement. Results: docs/accuracy.md.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ def two_per_aisle(layout: StoreLayout) -> list[GatewayPlacement]:
     return _moved(layout, 7.0) + [GatewayPlacement(f"gw-{a}-back", a, x, 15.0) for a, x in _aisles(layout)]
 
 
+SCENARIOS: Final = ("store-busy", "store-small")  # the demo store's, whose aisles the variants know
+
 VARIANTS: Final[dict[str, Callable[[StoreLayout], list[GatewayPlacement]]]] = {
     "as-built": as_built,
     "forward": forward,
@@ -77,18 +80,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="1", help="comma-separated seeds of the busy hour (default: %(default)s)")
     parser.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated, of: {', '.join(VARIANTS)}")
+    parser.add_argument("--scenario", default="store-busy", choices=SCENARIOS, help="default: %(default)s")
     args = parser.parse_args()
     names = args.variants.split(",")
     unknown = [n for n in names if n not in VARIANTS]
     if unknown:
         parser.error(f"unknown variant(s) {', '.join(unknown)}; known: {', '.join(VARIANTS)}")
-    table = Table(title="store-busy with the aisle gateways placed otherwise (the hub's defaults)")
+    table = Table(title=f"{args.scenario} with the aisle gateways placed otherwise (the hub's defaults)")
     for column in ("variant", "seed", "gateways", "zone accuracy", "entry p50 / p95", "switch p50 / p95",
                    "exit p50 / p95", "visits", "false visits"):  # fmt: skip
         table.add_column(column, justify="left" if column == "variant" else "right")
     for seed in (int(s) for s in args.seeds.split(",")):
         for name in names:
-            scenario = build_scenario("store-busy", seed)
+            scenario = build_scenario(args.scenario, seed)
             layout = replace(scenario.layout, gateways=tuple(VARIANTS[name](scenario.layout)))
             s = run(replace(scenario, layout=layout), EvalSettings(), name=name, seed=seed).scores
             table.add_row(

@@ -15,7 +15,7 @@ from tests.conftest import REPO
     [
         ["bench/protocol_codec.py", "--items", "8", "--seconds", "0.05"],
         ["bench/presence_flapping.py", "--seeds", "1", "--minutes", "1"],
-        ["bench/presence_placement.py", "--seeds", "1", "--variants", "mouths"],
+        ["bench/presence_placement.py", "--seeds", "1", "--variants", "mouths", "--scenario", "store-small"],
         ["bench/presence_boundary.py", "--seeds", "1"],
         [
             "bench/gateway_pipeline.py",
