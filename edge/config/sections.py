@@ -134,6 +134,7 @@ class HubPresenceSection(Section):
     rule: str = field(default=_PRESENCE.rule, metadata=checked(one_of(*ZONE_RULES)))
     hmm_evidence: float = field(default=_PRESENCE.hmm_evidence, metadata=checked(above(0, at_most=100)))
     hmm_switch_p: float = field(default=_PRESENCE.hmm_switch_p, metadata=checked(between(0.5, 0.99)))
+    points_switch_p: float = field(default=_PRESENCE.points_switch_p, metadata=checked(between(0.5, 0.99)))
     path_loss_exponent: float = field(default=_PRESENCE.radio.path_loss_exponent, metadata=checked(between(1.0, 6.0)))
     shelf_loss_db: float = field(default=_PRESENCE.radio.shelf_loss_db, metadata=checked(between(0.0, 30.0)))
     gateway_height_m: float = field(default=_PRESENCE.radio.gateway_height_m, metadata=checked(between(0.0, 20.0)))

@@ -84,6 +84,7 @@ def presence_settings(hub: HubSection) -> PresenceSettings:
         rule=p.rule,  # type: ignore[arg-type]  # one of ZONE_RULES: the config checked it
         hmm_evidence=p.hmm_evidence,
         hmm_switch_p=p.hmm_switch_p,
+        points_switch_p=p.points_switch_p,
         radio=radio,
     )
 

@@ -120,19 +120,21 @@ class PresenceEngine:
         ]
         self._min_score = NEG_INF  # the least score a challenger needs (the hmm rule's posterior probability)
         self._hold = settings.hold_s
-        if settings.rule in ("model", "hmm"):
+        if settings.rule in ("model", "hmm", "hmm-points"):
             # numpy and the grid are these rules' alone: the other rules do not pay for them.
             from edge.presence.model import ZoneModel, make_model_rule
 
-            if settings.rule == "hmm":
+            if settings.rule in ("hmm", "hmm-points"):
                 from dataclasses import replace
 
                 from edge.presence.hmm import ZoneHmm, make_hmm_rule
+                from edge.presence.hmm_points import PointHmm
 
                 model = ZoneModel(layout, replace(settings.radio, grid_m=settings.hmm_grid_m), self._zone_ids)
-                self._rule = make_hmm_rule(ZoneHmm(layout, settings, model))
+                points = settings.rule == "hmm-points"
+                self._rule = make_hmm_rule((PointHmm if points else ZoneHmm)(layout, settings, model))
                 self._margin = 0.0
-                self._min_score = settings.hmm_switch_p
+                self._min_score = settings.points_switch_p if points else settings.hmm_switch_p
                 self._hold = settings.hmm_hold_s
             else:
                 self._rule = make_model_rule(ZoneModel(layout, settings.radio, self._zone_ids))

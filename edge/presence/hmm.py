@@ -170,6 +170,10 @@ class ZoneHmm:
         out: npt.NDArray[np.float64] = -(d * d) / (2.0 * self.sigma * self.sigma)
         return out
 
+    def zones(self, p: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """The zones' probabilities in state `p` (here the states are the zones)."""
+        return p
+
     def update(self, p: npt.NDArray[np.float64], loglik: npt.NDArray[np.float64], dt: float) -> npt.NDArray[np.float64]:
         """Bayes' rule with the evidence of `dt` seconds (weighted by `evidence` per second), normalised."""
         w = self.evidence * min(dt, MAX_EVIDENCE_DT_S)
@@ -185,17 +189,18 @@ class ZoneHmm:
 
 def make_hmm_rule(hmm: ZoneHmm) -> RuleFn:
     """A rule function (see `edge.presence.rules`) whose scores are the zones' posterior probabilities, updated
-    at most every `hmm_step_s` per device. The state is kept with the device's own readings list, so a reused
-    id cannot mix devices, and dropped a minute after its device was last evaluated."""
+    at most every `hmm_step_s` per device. `hmm`'s states may be the zones (`ZoneHmm`) or finer
+    (`edge.presence.hmm_points.PointHmm`). The state is kept with the device's own readings list, so a reused id
+    cannot mix devices, and dropped a minute after its device was last evaluated."""
     step = hmm.step
-    # per device: (its readings list, the horizon of the last update, the posterior, its argmax)
-    cache: dict[int, tuple[list[float], float, npt.NDArray[np.float64], int]] = {}
+    # per device: (its readings list, the horizon of the last update, the posterior, its argmax, the zones' share)
+    cache: dict[int, tuple[list[float], float, npt.NDArray[np.float64], int, npt.NDArray[np.float64]]] = {}
 
     def hmm_rule(rssi: list[float], seen: list[float], horizon: float, current: int) -> tuple[int, float, float]:
         key = id(rssi)
         hit = cache.get(key)
         if hit is not None and hit[0] is rssi and 0.0 <= horizon - hit[1] < step:
-            p, best_zone = hit[2], hit[3]
+            best_zone, zones = hit[3], hit[4]
         else:
             heard = [g for g, s in enumerate(seen) if s >= horizon]
             if hit is None or hit[0] is not rssi:
@@ -205,15 +210,17 @@ def make_hmm_rule(hmm: ZoneHmm) -> RuleFn:
                 p = hmm.predict(hit[2], dt)
             if heard:
                 p = hmm.update(p, hmm.log_likelihoods(heard, [rssi[g] for g in heard]), dt)
-                best_zone = int(p.argmax())
+                zones = hmm.zones(p)
+                best_zone = int(zones.argmax())
             else:
+                zones = hmm.zones(p)
                 best_zone = -1  # nothing fresh: no decision, as with the other rules
             if len(cache) > 10_000:  # devices come and go: drop entries not refreshed for a minute
                 for k in [k for k, v in cache.items() if horizon - v[1] > 60.0]:
                     del cache[k]
-            cache[key] = (rssi, horizon, p, best_zone)
+            cache[key] = (rssi, horizon, p, best_zone, zones)
         if best_zone < 0:
             return -1, NEG_INF, NEG_INF
-        return best_zone, float(p[best_zone]), float(p[current]) if current >= 0 else NEG_INF
+        return best_zone, float(zones[best_zone]), float(zones[current]) if current >= 0 else NEG_INF
 
     return hmm_rule

@@ -59,7 +59,7 @@ def _orient(ax: Coord, ay: Coord, bx: Coord, by: Coord, cx: Coord, cy: Coord) ->
     return np.asarray((bx - ax) * (cy - ay) - (by - ay) * (cx - ax), dtype=np.float64)
 
 
-def _crossings(
+def shelf_crossings(
     px: npt.NDArray[np.float64],
     py: npt.NDArray[np.float64],
     gx: float,
@@ -110,7 +110,7 @@ class ZoneModel:
         for g in layout.gateways:
             d = np.sqrt((px - g.x) ** 2 + (py - g.y) ** 2 + model.gateway_height_m**2)
             loss = 10.0 * model.path_loss_exponent * np.log10(np.maximum(d, 0.1))
-            columns.append(-loss - model.shelf_loss_db * _crossings(px, py, g.x, g.y, shelves))
+            columns.append(-loss - model.shelf_loss_db * shelf_crossings(px, py, g.x, g.y, shelves))
             angles.append(np.arctan2(g.y - py, g.x - px))
         base = np.stack(columns, axis=1)  # points x gateways: RSSI for a 0 dBm-at-1-m transmitter
         towards = np.stack(angles, axis=1)
@@ -151,6 +151,43 @@ class ZoneModel:
         of the zone's best point and facing, or with `marginal`, averaged over the zone's points and the facings
         (the likelihood of "somewhere in this zone", which the ``hmm`` rule uses). ``-inf`` for a zone without
         grid points."""
+        cost, rr = self._costs(heard, readings)
+        best = np.full(self.zone_count, NEG_INF)
+        present = self._present
+        if not marginal:
+            best[present] = np.maximum.reduceat(cost.max(axis=0), self._starts[present])  # and the best facing
+        else:
+            top = float(cost.max())
+            per_point = np.exp(cost - top).sum(axis=0)
+            sums = np.add.reduceat(per_point, self._starts[present])
+            with np.errstate(divide="ignore"):
+                best[present] = np.log(sums / (self._counts[present] * self._headings)) + top
+        best -= self._scale * rr
+        return best
+
+    def point_log_likelihoods(self, heard: Sequence[int], readings: Sequence[float]) -> npt.NDArray[np.float64]:
+        """Per grid point (`points_x`, `points_y`), the log-likelihood of `readings` (at least `MIN_GATEWAYS` of
+        them) from gateways `heard`, averaged over the facings."""
+        cost, rr = self._costs(heard, readings)
+        top = cost.max(axis=0)
+        out: npt.NDArray[np.float64] = np.log(np.exp(cost - top).mean(axis=0)) + top - self._scale * rr
+        return out
+
+    @property
+    def points_x(self) -> npt.NDArray[np.float64]:
+        return np.asarray(self._points_x, dtype=np.float64)
+
+    @property
+    def points_y(self) -> npt.NDArray[np.float64]:
+        return np.asarray(self._points_y, dtype=np.float64)
+
+    @property
+    def point_zones(self) -> npt.NDArray[np.intp]:
+        """The zone index of each grid point."""
+        return np.repeat(np.arange(self.zone_count), self._counts.astype(np.intp))
+
+    def _costs(self, heard: Sequence[int], readings: Sequence[float]) -> tuple[npt.NDArray[np.float32], float]:
+        """Per (heading, point), the log-likelihood plus scale·Σr², and Σr² (see `log_likelihoods`)."""
         # Per (heading, point), with e the predictions and the transmit power fitted (r − e minus its mean):
         # Σ(r − e)² − (Σ(r − e))²/n = Σr² + (Σe² − 2·Σr·e) − (Σe − Σr)²/n, the sums over the gateways heard.
         # The part in brackets and Σe are one matrix product over the stacked predictions and their squares.
@@ -171,19 +208,7 @@ class ZoneModel:
         e1 *= e1
         e1 *= scale / n
         linear += e1
-        cost = linear.reshape(self._headings, self._points)  # log-likelihood + scale·Σr², headings x points
-        best = np.full(self.zone_count, NEG_INF)
-        present = self._present
-        if not marginal:
-            best[present] = np.maximum.reduceat(cost.max(axis=0), self._starts[present])  # and the best facing
-        else:
-            top = float(cost.max())
-            per_point = np.exp(cost - top).sum(axis=0)
-            sums = np.add.reduceat(per_point, self._starts[present])
-            with np.errstate(divide="ignore"):
-                best[present] = np.log(sums / (self._counts[present] * self._headings)) + top
-        best -= scale * rr
-        return best
+        return linear.reshape(self._headings, self._points), rr  # log-likelihood + scale·Σr², headings x points
 
 
 def make_model_rule(model: ZoneModel) -> RuleFn:

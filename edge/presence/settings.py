@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import Final, Literal, get_args
 
-ZoneRule = Literal["best-gateway", "zone-max", "zone-mean-top2", "model", "hmm"]
+ZoneRule = Literal["best-gateway", "zone-max", "zone-mean-top2", "model", "hmm", "hmm-points"]
 ZONE_RULES: Final[tuple[ZoneRule, ...]] = get_args(ZoneRule)
 
 MAX_DURATION_S: Final = 86_400.0
@@ -101,7 +101,7 @@ class PresenceSettings:
     door_confirm_s: float = 4.0
     """How long readings must stay below `door_exit_dbm` (and nothing reach `enter_min_dbm`) before the
     visit ends: a shopper turning back at the doors keeps the visit."""
-    rule: ZoneRule = "hmm"
+    rule: ZoneRule = "hmm-points"
     """How readings become a zone score: ``"best-gateway"``, ``"zone-max"``, ``"zone-mean-top2"``, ``"model"``
     (every gateway's reading against a propagation model of the layout: `edge.presence.model`) or ``"hmm"`` (the
     model's evidence accumulated over time by a hidden Markov model over the zones: `edge.presence.hmm`), the
@@ -127,6 +127,14 @@ class PresenceSettings:
     hmm_grid_m: float = 1.0
     """The ``hmm`` rule's grid over the floor (the ``model`` rule's is `RadioModel.grid_m`): it averages over each
     zone's points, for which a coarser grid is as good and four times cheaper than 0.5 m."""
+    points_walk_m: float = 1.8
+    """The ``hmm-points`` rule: how far a walking shopper goes in a second (the width of a Gaussian step)."""
+    points_shuffle_m: float = 0.3
+    """The ``hmm-points`` rule: how far a standing shopper moves in a second."""
+    points_walking: float = 0.3
+    """The ``hmm-points`` rule: the share of a second's steps that are walking, the rest standing."""
+    points_switch_p: float = 0.65
+    """The ``hmm-points`` rule's hysteresis, as `hmm_switch_p` (its posterior wanders less on a boundary)."""
     radio: RadioModel = field(default_factory=RadioModel)
     """The ``model`` rule's propagation model (generic indoor values; see docs/accuracy.md)."""
     apply_layout_offsets: bool = True
@@ -155,8 +163,14 @@ class PresenceSettings:
                 raise ValueError(f"{name}: must be greater than 0 and at most {high:g}, got {getattr(self, name)!r}")
         if not 0.0 <= _number("hmm_jump_rate", self.hmm_jump_rate) <= 10.0:
             raise ValueError(f"hmm_jump_rate: must be between 0 and 10 per second, got {self.hmm_jump_rate!r}")
-        if not 0.5 <= _number("hmm_switch_p", self.hmm_switch_p) < 1.0:
-            raise ValueError(f"hmm_switch_p: must be at least 0.5 and below 1, got {self.hmm_switch_p!r}")
+        for name in ("hmm_switch_p", "points_switch_p"):
+            if not 0.5 <= _number(name, getattr(self, name)) < 1.0:
+                raise ValueError(f"{name}: must be at least 0.5 and below 1, got {getattr(self, name)!r}")
+        for name in ("points_walk_m", "points_shuffle_m"):
+            if not 0.05 <= _number(name, getattr(self, name)) <= 10.0:
+                raise ValueError(f"{name}: must be between 0.05 and 10 m, got {getattr(self, name)!r}")
+        if not 0.0 <= _number("points_walking", self.points_walking) <= 1.0:
+            raise ValueError(f"points_walking: must be between 0 and 1, got {self.points_walking!r}")
         margin = _number("margin_db", self.margin_db)
         if not 0.0 <= margin <= 60.0:
             raise ValueError(f"margin_db: must be between 0 and 60 dB, got {self.margin_db!r}")

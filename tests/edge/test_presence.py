@@ -104,7 +104,7 @@ def test_default_settings() -> None:
     assert (s.stale_s, s.margin_db, s.hold_s, s.settle_s, s.exit_timeout_s, s.entrance_exit_s, s.dwell_s) == (
         3.0, 3.0, 3.0, 1.0, 8.0, 2.5, 20.0,
     )  # fmt: skip
-    assert (s.max_skew_s, s.rule, s.apply_layout_offsets) == (300.0, "hmm", True)
+    assert (s.max_skew_s, s.rule, s.apply_layout_offsets) == (300.0, "hmm-points", True)
     assert isinstance(PresenceSettings(stale_s=2).stale_s, float)
 
 

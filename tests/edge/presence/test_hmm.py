@@ -6,32 +6,15 @@ gateway of the demo store hears it), plus seeded noise where a test says so: det
 
 from __future__ import annotations
 
-import itertools
-import random
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-from edge.presence import JourneyEvent, PresenceEngine, PresenceSettings
+from edge.presence import PresenceSettings
 from edge.presence.hmm import ZoneHmm, leave_rates, make_hmm_rule, zone_adjacency
 from edge.presence.model import ZoneModel
-from edge.presence.settings import RadioModel
-from edge.store import Rect, StoreLayout, Zone, ZoneKind, load_layout
-
-REPO = Path(__file__).resolve().parents[3]
-T0 = 1_700_000_000.0
-TX_DBM = -59.0
-
-
-@pytest.fixture(scope="module")
-def demo() -> StoreLayout:
-    return load_layout(REPO / "examples" / "stores" / "demo.toml")
-
-
-@pytest.fixture(scope="module")
-def model(demo: StoreLayout) -> ZoneModel:
-    return ZoneModel(demo, RadioModel(), [z.id for z in demo.zones])
+from edge.presence.settings import ZoneRule
+from edge.store import Rect, StoreLayout, Zone, ZoneKind
+from tests.edge.presence.walks import T0, feed_path
 
 
 def neighbours(layout: StoreLayout) -> dict[str, set[str]]:
@@ -77,11 +60,6 @@ def test_leave_rates_scale_with_speed_and_zone_size(demo: StoreLayout) -> None:
     assert by_id["walkway"] < by_id["aisle-1"]  # 6 × 16 m takes longer to cross than 3 × 16 m
 
 
-def readings_at(model: ZoneModel, x: float, y: float) -> list[float]:
-    point = int(np.argmin((model._points_x - x) ** 2 + (model._points_y - y) ** 2))
-    return [float(v) + TX_DBM for v in model.expected[0, point, :]]
-
-
 def test_forward_step_moves_probability_only_to_adjoining_zones(demo: StoreLayout, model: ZoneModel) -> None:
     hmm = ZoneHmm(demo, PresenceSettings(rule="hmm", hmm_jump_rate=0.0), model)
     ids = [z.id for z in demo.zones]
@@ -118,40 +96,11 @@ def test_a_jump_to_a_zone_that_does_not_adjoin_needs_more_evidence(demo: StoreLa
     assert evidence_for["checkout"] < evidence_for["aisle-3"] < 200
 
 
-def feed_path(
-    layout: StoreLayout,
-    model: ZoneModel,
-    settings: PresenceSettings,
-    path: list[tuple[float, float, float]],
-    *,
-    noise_db: float = 0.0,
-    seed: int = 1,
-) -> tuple[PresenceEngine, list[JourneyEvent]]:
-    """Every gateway reports the device once a second at its own phase; `path` is (t from T0, x, y) corners."""
-    engine = PresenceEngine(layout, settings)
-    rnd = random.Random(seed)
-    events: list[JourneyEvent] = []
-    gateways = [g.id for g in layout.gateways]
-    end = path[-1][0]
-    for second in range(int(end)):
-        seq = second + 1
-        for i, gw in enumerate(gateways):
-            t = second + i / len(gateways)
-            for (t0, x0, y0), (t1, x1, y1) in itertools.pairwise(path):
-                if t0 <= t <= t1:
-                    f = (t - t0) / (t1 - t0) if t1 > t0 else 0.0
-                    x, y = x0 + (x1 - x0) * f, y0 + (y1 - y0) * f
-                    break
-            rssi = readings_at(model, x, y)[i] + rnd.gauss(0.0, noise_db)
-            events += engine.ingest(gw, seq, T0 + t, [("phone", rssi)], now=T0 + t + 0.02)
-        events += engine.tick(T0 + second + 1.0)
-    return engine, events
-
-
-def test_a_walk_across_adjoining_zones_is_followed(demo: StoreLayout, model: ZoneModel) -> None:
+@pytest.mark.parametrize("rule", ["hmm", "hmm-points"])
+def test_a_walk_across_adjoining_zones_is_followed(demo: StoreLayout, model: ZoneModel, rule: ZoneRule) -> None:
     # In at the doors, across the entrance, along the walkway to the back; 1 m/s, a stop at each end.
     path = [(0.0, 15.0, 1.0), (10.0, 15.0, 1.0), (22.0, 15.0, 13.0), (60.0, 15.0, 13.0)]
-    settings = PresenceSettings(rule="hmm", enter_min_dbm=-127.0, enter_inside_min_dbm=-127.0)
+    settings = PresenceSettings(rule=rule, enter_min_dbm=-127.0, enter_inside_min_dbm=-127.0)
     engine, events = feed_path(demo, model, settings, path)
     assert engine.zone_of("phone") == "walkway"
     # The visit starts in the zone of the first gateway to report and is at the entrance within two reports
@@ -169,18 +118,24 @@ def test_a_walk_across_adjoining_zones_is_followed(demo: StoreLayout, model: Zon
     [(3.0, 10.0), (12.0, 10.0), (15.0, 4.0)],
     ids=["aisle-1|aisle-2", "aisle-4|walkway", "entrance|walkway"],
 )
+@pytest.mark.parametrize("rule", ["hmm", "hmm-points"])
 def test_a_still_shopper_between_two_zones_does_not_flap(
-    demo: StoreLayout, model: ZoneModel, x: float, y: float
+    demo: StoreLayout, model: ZoneModel, x: float, y: float, rule: ZoneRule
 ) -> None:
     # On the line between two zones, 3 dB of noise on every reading, 5 minutes. (On the open line between the
     # checkout and the entrance, where only distance tells the zones apart, it does flap: docs/accuracy.md.)
+    # `hmm`: after settle_s, one event correcting the first report's guess and at most one more. `hmm-points`,
+    # whose lower threshold follows a walk sooner, settles within 10 s (the first reports place a device only
+    # roughly), then makes at most one excursion and back; through the simulated channel it flaps less than
+    # `hmm` on these lines (docs/accuracy.md, bench/presence_flapping.py).
     settings = PresenceSettings(
-        rule="hmm", enter_min_dbm=-127.0, enter_inside_min_dbm=-127.0, exit_timeout_s=30.0, entrance_exit_s=30.0
+        rule=rule, enter_min_dbm=-127.0, enter_inside_min_dbm=-127.0, exit_timeout_s=30.0, entrance_exit_s=30.0
     )
+    settled, most = {"hmm": (1.5, 2), "hmm-points": (10.0, 2)}[rule]
     for seed in (1, 2, 3):
         _, events = feed_path(demo, model, settings, [(0.0, x, y), (300.0, x, y)], noise_db=3.0, seed=seed)
-        switches = [e for e in events if e.event == "zone" and e.t - T0 > 1.5]  # after settle_s
-        assert len(switches) <= 2, (seed, [(round(e.t - T0), e.zone) for e in switches])
+        switches = [e for e in events if e.event == "zone" and e.t - T0 > settled]
+        assert len(switches) <= most, (seed, [(round(e.t - T0), e.zone) for e in switches])
 
 
 def test_few_readings_fall_back_to_the_loudest_gateway(demo: StoreLayout, model: ZoneModel) -> None:

@@ -1,0 +1,116 @@
+"""The ``hmm-points`` zone rule: the ``hmm`` rule's forward filter over the floor's grid points, not the zones.
+
+Over zones, the filter must treat a zone as one place: its likelihood is the average over all of its points, so a
+shopper just inside the mouth of a 16 m aisle, who fits only its first metres, scores the aisle poorly against the
+small front strip they came from, and the switch waits for evidence from deeper in. Over points, the filter
+follows the shopper along the floor, and a zone's probability is the sum over its points (docs/accuracy.md).
+
+- **predict**: in one second a shopper stays about where they were (a standing shopper shuffles,
+  `points_shuffle_m`) or, with probability `points_walking`, walks (`points_walk_m`): the next point is drawn from
+  a mixture of two Gaussians of those widths, among the points reachable in a straight line without crossing
+  shelving (`shelf_segments`). A longer gap repeats the step, up to `MAX_STEPS`; `hmm_jump_rate` lands anywhere;
+- **update**: as the ``hmm`` rule, each point's likelihood (`ZoneModel.point_log_likelihoods`, averaged over the
+  facings) raised to ``hmm_evidence·dt``. With fewer than `MIN_GATEWAYS` readings each point takes its zone's
+  fallback likelihood (`ZoneHmm.log_likelihoods`).
+
+The step is a float32 matrix product over the points (the demo store's 600 at 1 m: 25 µs); a floor of more than
+`DENSE_MAX_POINTS` points gathers over each point's reachable neighbours instead (a few dozen at 1 m), whose
+memory and cost grow with the area, not its square.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from edge.presence.hmm import ZoneHmm
+from edge.presence.model import MIN_GATEWAYS, ZoneModel, shelf_crossings, shelf_segments
+from edge.presence.settings import PresenceSettings
+from edge.store import StoreLayout
+
+REACH_SIGMAS: Final = 3.0
+"""A step reaches this many walking widths at most: beyond, the Gaussian's weight is negligible."""
+MAX_STEPS: Final = 3
+"""The most one-second steps a prediction takes: after a longer gap, the readings decide alone."""
+DENSE_MAX_POINTS: Final = 1500
+"""Floors of up to this many grid points (1,500 m² at 1 m) step with a dense matrix, larger ones with a gather."""
+
+
+class PointHmm(ZoneHmm):
+    """The forward filter's fixed parts over the grid points of a `ZoneModel` (`hmm_grid_m`): where a shopper on
+    each point can be a second later. States are points; `zones` sums them per zone."""
+
+    def __init__(self, layout: StoreLayout, settings: PresenceSettings, model: ZoneModel) -> None:
+        super().__init__(layout, settings, model)
+        px, py = model.points_x, model.points_y
+        self.point_zones = model.point_zones
+        self.points = len(px)
+        shelves = shelf_segments(layout)
+        walk, shuffle, walking = settings.points_walk_m, settings.points_shuffle_m, settings.points_walking
+        reach = REACH_SIGMAS * max(walk, shuffle)
+        rows: list[npt.NDArray[np.intp]] = []
+        weights: list[npt.NDArray[np.float64]] = []
+        for i in range(self.points):
+            d2 = (px - px[i]) ** 2 + (py - py[i]) ** 2
+            near = np.flatnonzero(d2 <= reach * reach)
+            near = near[shelf_crossings(px[near], py[near], float(px[i]), float(py[i]), shelves) == 0]
+            w = walking * _normalised(np.exp(-d2[near] / (2.0 * walk * walk)))
+            w += (1.0 - walking) * _normalised(np.exp(-d2[near] / (2.0 * shuffle * shuffle)))
+            rows.append(near)
+            weights.append(w)
+        # The step: point j's next probability is Σ p[i]·K[i, j]. A dense float32 matrix is one fast product up to
+        # a floor of DENSE_MAX_POINTS points (9 MB); beyond, a gather over the points i that reach j (the same as
+        # those j reaches: distance and shelving are symmetric), padded to a rectangle with weight 0.
+        self._dense: npt.NDArray[np.float32] | None = None
+        self._from = np.zeros((self.points, 0), dtype=np.intp)
+        self._weight = np.zeros((self.points, 0), dtype=np.float32)
+        if self.points <= DENSE_MAX_POINTS:
+            self._dense = np.zeros((self.points, self.points), dtype=np.float32)
+            for i, (near, w) in enumerate(zip(rows, weights, strict=True)):
+                self._dense[i, near] = w
+        else:
+            width = max(len(r) for r in rows)
+            self._from = np.zeros((self.points, width), dtype=np.intp)
+            self._weight = np.zeros((self.points, width), dtype=np.float32)
+            filled = np.zeros(self.points, dtype=np.intp)
+            for i, (near, w) in enumerate(zip(rows, weights, strict=True)):
+                self._from[near, filled[near]] = i
+                self._weight[near, filled[near]] = w
+                filled[near] += 1
+
+    def prior(self) -> npt.NDArray[np.float64]:
+        """Where a device is before any evidence: every point as likely."""
+        return np.full(self.points, 1.0 / self.points)
+
+    def predict(self, p: npt.NDArray[np.float64], dt: float) -> npt.NDArray[np.float64]:
+        """`p` (over points) after `dt` seconds."""
+        q = p.astype(np.float32)
+        for _ in range(min(MAX_STEPS, max(1, round(dt)))):
+            q = q @ self._dense if self._dense is not None else np.einsum("ij,ij->i", q.take(self._from), self._weight)
+        p = q.astype(np.float64)
+        p /= p.sum()  # float32 rounding, and the steps keep the total
+        jump = 1.0 - math.exp(-self.jump_rate * dt)
+        out: npt.NDArray[np.float64] = p * (1.0 - jump) + jump / self.points
+        return out
+
+    def log_likelihoods(self, heard: Sequence[int], readings: Sequence[float]) -> npt.NDArray[np.float64]:
+        """Per point, the log-likelihood of fresh `readings` from gateways `heard` (at least one)."""
+        if len(heard) >= MIN_GATEWAYS:
+            return self.model.point_log_likelihoods(heard, readings).astype(np.float64)
+        zone_level = super().log_likelihoods(heard, readings)
+        out: npt.NDArray[np.float64] = zone_level[self.point_zones]
+        return out
+
+    def zones(self, p: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """The zones' probabilities: the sum over each zone's points."""
+        out = np.bincount(self.point_zones, weights=p, minlength=self.zone_count).astype(np.float64)
+        return out
+
+
+def _normalised(w: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    out: npt.NDArray[np.float64] = w / w.sum()
+    return out

@@ -1,0 +1,124 @@
+"""The ``hmm-points`` zone rule: a step over the floor's grid points that does not go through shelving, the
+points' likelihoods, and the engine following a shopper from the front strip into an aisle sooner than ``hmm``.
+
+Readings from `walks`: the rule's own propagation model's predictions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from edge.presence import PresenceSettings, hmm_points
+from edge.presence.hmm_points import PointHmm
+from edge.presence.model import ZoneModel
+from edge.presence.settings import RadioModel
+from edge.store import StoreLayout
+from tests.edge.presence.walks import T0, feed_path
+
+
+@pytest.fixture(scope="module")
+def hmm(demo: StoreLayout, model: ZoneModel) -> PointHmm:
+    return PointHmm(demo, PresenceSettings(rule="hmm-points", hmm_jump_rate=0.0), model)
+
+
+def at(hmm: PointHmm, x: float, y: float) -> np.ndarray:
+    """All the probability on the grid point nearest (x, y)."""
+    p = np.zeros(hmm.points)
+    p[int(np.argmin((hmm.model.points_x - x) ** 2 + (hmm.model.points_y - y) ** 2))] = 1.0
+    return p
+
+
+def reached(hmm: PointHmm, demo: StoreLayout, p: np.ndarray) -> set[str]:
+    return {demo.zones[z].id for z in np.flatnonzero(hmm.zones(p) > 0)}
+
+
+def test_a_step_stays_on_the_floor_a_shopper_can_walk(demo: StoreLayout, hmm: PointHmm) -> None:
+    mid_aisle = hmm.predict(at(hmm, 1.5, 12.5), 1.0)
+    assert mid_aisle.sum() == pytest.approx(1.0)
+    assert reached(hmm, demo, mid_aisle) == {"aisle-1"}  # 8 m from either end: a second's walk stays inside
+    # At the aisle's mouth: out to the tills, never through the shelving into the next aisle.
+    assert reached(hmm, demo, hmm.predict(at(hmm, 1.5, 4.5), 1.0)) == {"aisle-1", "checkout"}
+    three_seconds = hmm.predict(at(hmm, 1.5, 4.5), 3.0)
+    assert "aisle-2" in reached(hmm, demo, three_seconds)  # round the end of the shelving, through the front
+    assert three_seconds.sum() == pytest.approx(1.0)
+
+
+def test_jumps_reach_every_point_and_keep_the_total(demo: StoreLayout, model: ZoneModel) -> None:
+    jumping = PointHmm(demo, PresenceSettings(rule="hmm-points", hmm_jump_rate=0.01), model)
+    q = jumping.predict(at(jumping, 1.5, 12.5), 1.0)
+    assert np.all(q > 0)
+    assert q.sum() == pytest.approx(1.0)
+
+
+def test_a_zones_probability_is_the_sum_over_its_points(demo: StoreLayout, hmm: PointHmm) -> None:
+    areas = np.array([z.rect.area for z in demo.zones])
+    assert np.allclose(hmm.zones(hmm.prior()), areas / areas.sum())  # 1 m points tile every zone
+
+
+def test_point_likelihoods_match_a_direct_computation(model: ZoneModel) -> None:
+    heard = [0, 1, 2, 3, 8, 9, 10]
+    readings = [-70.0, -72.0, -75.0, -78.0, -65.0, -68.0, -79.0]
+    d = np.asarray(readings) - model.expected[:, :, heard]
+    d -= d.mean(axis=2, keepdims=True)
+    loglik = np.einsum("kij,kij->ki", d, d) / (-2.0 * model.model.sigma_db**2)  # headings x points
+    top = loglik.max(axis=0)
+    average = np.log(np.exp(loglik - top).mean(axis=0)) + top  # over the facings
+    assert np.allclose(model.point_log_likelihoods(heard, readings), average, atol=1e-3)
+
+
+def test_few_readings_give_each_point_its_zones_fallback(demo: StoreLayout, hmm: PointHmm) -> None:
+    gateways = [g.zone_id for g in demo.gateways]
+    heard = [gateways.index("aisle-2"), gateways.index("checkout")]
+    per_point = hmm.log_likelihoods(heard, [-62.0, -75.0])
+    per_zone = super(PointHmm, hmm).log_likelihoods(heard, [-62.0, -75.0])
+    assert np.array_equal(per_point, per_zone[hmm.point_zones])
+
+
+def switched_into(rule: str, demo: StoreLayout, model: ZoneModel, x: float, aisle: str) -> float:
+    """A shopper at the front strip for 10 s walks into the aisle at x (1 m/s, crossing its mouth at 12 s): when
+    the engine moves them there, in seconds after the crossing."""
+    path = [(0.0, x, 2.0), (10.0, x, 2.0), (20.0, x, 12.0), (40.0, x, 12.0)]
+    settings = PresenceSettings(rule=rule, enter_min_dbm=-127.0, enter_inside_min_dbm=-127.0)  # type: ignore[arg-type]
+    _, events = feed_path(demo, model, settings, path)
+    return next(e.t - T0 - 12.0 for e in events if e.event == "zone" and e.zone == aisle and e.t - T0 > 10.0)
+
+
+def test_a_shopper_walking_into_an_aisle_is_placed_there_sooner(demo: StoreLayout, model: ZoneModel) -> None:
+    # The slow switches of the busy hour (docs/accuracy.md): the aisle's gateway is 8 m from its mouth.
+    aisles = [(1.5, "aisle-1"), (4.5, "aisle-2"), (7.5, "aisle-3"), (22.5, "aisle-6")]
+    points = [switched_into("hmm-points", demo, model, x, aisle) for x, aisle in aisles]
+    zones = [switched_into("hmm", demo, model, x, aisle) for x, aisle in aisles]
+    assert all(p <= z for p, z in zip(points, zones, strict=True)), (points, zones)
+    assert sum(points) < sum(zones)
+    assert max(points) < 4.5, points
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("points_walk_m", 0.0),
+        ("points_shuffle_m", 11.0),
+        ("points_walking", 1.5),
+        ("points_walking", float("nan")),
+        ("points_switch_p", 0.4),
+        ("points_switch_p", 1.0),
+    ],
+)
+def test_bad_point_settings_name_their_field(field: str, value: object) -> None:
+    with pytest.raises(ValueError, match=f"^{field}: "):
+        PresenceSettings(rule="hmm-points", **{field: value})  # type: ignore[arg-type]
+
+
+def test_a_large_floor_steps_by_gathering_with_the_same_result(
+    demo: StoreLayout, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    grid = ZoneModel(demo, RadioModel(grid_m=1.0), [z.id for z in demo.zones])  # 600 points, as the engine's
+    settings = PresenceSettings(rule="hmm-points", hmm_jump_rate=0.0)
+    dense = PointHmm(demo, settings, grid)
+    monkeypatch.setattr(hmm_points, "DENSE_MAX_POINTS", 599)
+    gathering = PointHmm(demo, settings, grid)
+    assert dense._dense is not None
+    assert gathering._dense is None
+    for x, y in ((1.5, 4.5), (15.5, 2.5), (29.5, 19.5)):
+        assert np.allclose(gathering.predict(at(dense, x, y), 2.0), dense.predict(at(dense, x, y), 2.0), atol=1e-6)
