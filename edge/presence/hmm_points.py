@@ -49,6 +49,10 @@ class PointHmm(ZoneHmm):
         px, py = model.points_x, model.points_y
         self.point_zones = model.point_zones
         self.points = len(px)
+        counts = np.bincount(self.point_zones, minlength=self.zone_count).astype(np.float64)
+        present = counts > 0
+        self._anywhere = np.zeros(self.points)  # every zone as likely, and every point within a zone
+        self._anywhere[:] = (1.0 / present.sum() / np.where(present, counts, 1.0))[self.point_zones]
         shelves = shelf_segments(layout)
         walk, shuffle, walking = settings.points_walk_m, settings.points_shuffle_m, settings.points_walking
         reach = REACH_SIGMAS * max(walk, shuffle)
@@ -83,8 +87,9 @@ class PointHmm(ZoneHmm):
                 filled[near] += 1
 
     def prior(self) -> npt.NDArray[np.float64]:
-        """Where a device is before any evidence: every point as likely."""
-        return np.full(self.points, 1.0 / self.points)
+        """Where a device is before any evidence: every zone as likely (as for `ZoneHmm`), and within a zone every
+        point. Not every point: a device heard by one gateway would start in the largest zones."""
+        return self._anywhere.copy()
 
     def predict(self, p: npt.NDArray[np.float64], dt: float) -> npt.NDArray[np.float64]:
         """`p` (over points) after `dt` seconds."""
@@ -94,7 +99,7 @@ class PointHmm(ZoneHmm):
         p = q.astype(np.float64)
         p /= p.sum()  # float32 rounding, and the steps keep the total
         jump = 1.0 - math.exp(-self.jump_rate * dt)
-        out: npt.NDArray[np.float64] = p * (1.0 - jump) + jump / self.points
+        out: npt.NDArray[np.float64] = p * (1.0 - jump) + jump * self._anywhere
         return out
 
     def log_likelihoods(self, heard: Sequence[int], readings: Sequence[float]) -> npt.NDArray[np.float64]:

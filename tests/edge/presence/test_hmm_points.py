@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from edge.presence import PresenceSettings, hmm_points
+from edge.presence import PresenceEngine, PresenceSettings, hmm_points
 from edge.presence.hmm_points import PointHmm
 from edge.presence.model import ZoneModel
-from edge.presence.settings import RadioModel
+from edge.presence.settings import RadioModel, ZoneRule
 from edge.store import StoreLayout
 from tests.edge.presence.walks import T0, feed_path
 
@@ -52,8 +52,24 @@ def test_jumps_reach_every_point_and_keep_the_total(demo: StoreLayout, model: Zo
 
 
 def test_a_zones_probability_is_the_sum_over_its_points(demo: StoreLayout, hmm: PointHmm) -> None:
-    areas = np.array([z.rect.area for z in demo.zones])
-    assert np.allclose(hmm.zones(hmm.prior()), areas / areas.sum())  # 1 m points tile every zone
+    p = np.zeros(hmm.points)
+    p[hmm.point_zones == [z.id for z in demo.zones].index("walkway")] = 1.0
+    assert hmm.zones(p / p.sum())[[z.id for z in demo.zones].index("walkway")] == pytest.approx(1.0)
+    # Before any evidence every zone is as likely, whatever its size: not the walkway for being the largest.
+    assert np.allclose(hmm.zones(hmm.prior()), 1.0 / len(demo.zones))
+
+
+@pytest.mark.parametrize("rule", ["hmm", "hmm-points"])
+def test_a_shopper_heard_by_the_doors_gateway_alone_stays_at_the_doors(demo: StoreLayout, rule: ZoneRule) -> None:
+    engine = PresenceEngine(demo, PresenceSettings(rule=rule))
+    events = []
+    for k in range(8):  # 2 s in the doorway, heard by gw-09 alone, then gone
+        t = T0 + 0.25 * k
+        events += engine.ingest("gw-09", k + 1, t, [("phone", -55.0)], now=t + 0.01)
+        events += engine.tick(t + 0.02)
+    events += [e for k in range(40) for e in engine.tick(T0 + 2.0 + 0.1 * k)]
+    assert [(e.event, e.zone) for e in events] == [("enter", "entrance"), ("exit", None)]
+    assert events[-1].t - T0 < 5.0  # the shop front's short timeout: never placed in the walkway behind
 
 
 def test_point_likelihoods_match_a_direct_computation(model: ZoneModel) -> None:
