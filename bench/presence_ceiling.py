@@ -65,7 +65,7 @@ def matched_model(scenario: Scenario) -> RadioModel:
 
 
 def cases(scenario: Scenario) -> list[Case]:
-    hmm = replace(PresenceSettings(), rule="hmm")  # the default
+    hmm = replace(PresenceSettings(), rule="hmm")  # the rule these cases were first measured with
     best = replace(hmm, rule="best-gateway")
     fast = replace(hmm, radio=matched_model(scenario), stale_s=1.5, hmm_evidence=3.0, hmm_switch_p=0.5)
     ewma = FilterSettings(kind="ewma", tau_s=0.3)
