@@ -210,11 +210,8 @@ def make_hmm_rule(hmm: ZoneHmm) -> RuleFn:
                 p = hmm.predict(hit[2], dt)
             if heard:
                 p = hmm.update(p, hmm.log_likelihoods(heard, [rssi[g] for g in heard]), dt)
-                zones = hmm.zones(p)
-                best_zone = int(zones.argmax())
-            else:
-                zones = hmm.zones(p)
-                best_zone = -1  # nothing fresh: no decision, as with the other rules
+            zones = hmm.zones(p)
+            best_zone = int(zones.argmax()) if heard else -1  # nothing fresh: no decision, as with the other rules
             if len(cache) > 10_000:  # devices come and go: drop entries not refreshed for a minute
                 for k in [k for k, v in cache.items() if horizon - v[1] > 60.0]:
                     del cache[k]

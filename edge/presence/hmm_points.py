@@ -51,8 +51,10 @@ class PointHmm(ZoneHmm):
         self.points = len(px)
         counts = np.bincount(self.point_zones, minlength=self.zone_count).astype(np.float64)
         present = counts > 0
-        self._anywhere = np.zeros(self.points)  # every zone as likely, and every point within a zone
-        self._anywhere[:] = (1.0 / present.sum() / np.where(present, counts, 1.0))[self.point_zones]
+        # every zone as likely, and every point within a zone
+        self._anywhere: npt.NDArray[np.float64] = (1.0 / present.sum() / np.where(present, counts, 1.0))[
+            self.point_zones
+        ]
         shelves = shelf_segments(layout)
         walk, shuffle, walking = settings.points_walk_m, settings.points_shuffle_m, settings.points_walking
         reach = REACH_SIGMAS * max(walk, shuffle)
@@ -105,7 +107,7 @@ class PointHmm(ZoneHmm):
     def log_likelihoods(self, heard: Sequence[int], readings: Sequence[float]) -> npt.NDArray[np.float64]:
         """Per point, the log-likelihood of fresh `readings` from gateways `heard` (at least one)."""
         if len(heard) >= MIN_GATEWAYS:
-            return self.model.point_log_likelihoods(heard, readings).astype(np.float64)
+            return self.model.point_log_likelihoods(heard, readings)
         zone_level = super().log_likelihoods(heard, readings)
         out: npt.NDArray[np.float64] = zone_level[self.point_zones]
         return out

@@ -170,7 +170,10 @@ class ZoneModel:
         them) from gateways `heard`, averaged over the facings."""
         cost, rr = self._costs(heard, readings)
         top = cost.max(axis=0)
-        out: npt.NDArray[np.float64] = np.log(np.exp(cost - top).mean(axis=0)) + top - self._scale * rr
+        # The products are float32; Bayes' rule over the points wants float64.
+        out: npt.NDArray[np.float64] = (np.log(np.exp(cost - top).mean(axis=0)) + top - self._scale * rr).astype(
+            np.float64
+        )
         return out
 
     @property

@@ -103,9 +103,10 @@ class PresenceSettings:
     visit ends: a shopper turning back at the doors keeps the visit."""
     rule: ZoneRule = "hmm-points"
     """How readings become a zone score: ``"best-gateway"``, ``"zone-max"``, ``"zone-mean-top2"``, ``"model"``
-    (every gateway's reading against a propagation model of the layout: `edge.presence.model`) or ``"hmm"`` (the
-    model's evidence accumulated over time by a hidden Markov model over the zones: `edge.presence.hmm`), the
-    default: it measured best against the simulator's ground truth (docs/accuracy.md)."""
+    (every gateway's reading against a propagation model of the layout: `edge.presence.model`), ``"hmm"`` (the
+    model's evidence accumulated over time by a hidden Markov model over the zones: `edge.presence.hmm`) or
+    ``"hmm-points"`` (the same over the floor's grid points: `edge.presence.hmm_points`), the default: it measured
+    best against the simulator's ground truth (docs/accuracy.md)."""
     model_margin: float = 3.0
     """Hysteresis for the ``model`` rule, in log-likelihood units (its scores are not decibels): a challenger
     zone must be e^margin times likelier than the current one for `hold_s`."""
