@@ -18,7 +18,7 @@ from typing import Final
 
 from edge.presence.events import EventKind, JourneyEvent, PresenceStats
 from edge.presence.gateways import GatewayTrack
-from edge.presence.rules import NEG_INF, make_rule
+from edge.presence.rules import NEG_INF, BatchRule, RuleFn, make_rule
 from edge.presence.settings import PresenceSettings
 from edge.store import StoreLayout, ZoneKind
 
@@ -72,6 +72,7 @@ class PresenceEngine:
     """
 
     __slots__ = (
+        "_batch",
         "_counter",
         "_devices",
         "_enter_floors",
@@ -120,6 +121,8 @@ class PresenceEngine:
         ]
         self._min_score = NEG_INF  # the least score a challenger needs (the hmm rule's posterior probability)
         self._hold = settings.hold_s
+        self._batch: BatchRule | None = None
+        self._rule: RuleFn
         if settings.rule in ("model", "hmm", "hmm-points"):
             # numpy and the grid are these rules' alone: the other rules do not pay for them.
             from edge.presence.model import ZoneModel, make_model_rule
@@ -132,7 +135,8 @@ class PresenceEngine:
 
                 model = ZoneModel(layout, replace(settings.radio, grid_m=settings.hmm_grid_m), self._zone_ids)
                 points = settings.rule == "hmm-points"
-                self._rule = make_hmm_rule((PointHmm if points else ZoneHmm)(layout, settings, model))
+                self._batch = make_hmm_rule((PointHmm if points else ZoneHmm)(layout, settings, model))
+                self._rule = self._batch
                 self._margin = 0.0
                 self._min_score = settings.points_switch_p if points else settings.hmm_switch_p
                 self._hold = settings.hmm_hold_s
@@ -221,6 +225,9 @@ class PresenceEngine:
         floor = self._settings.min_rssi_dbm - offset
         enter_floor = self._enter_floors[g] - offset
         door_exit = self._settings.door_exit_dbm
+        if self._batch is not None:
+            items = list(items)  # read twice
+            self._prepare(self._batch, g, tc, offset, floor, items, now)
         for device_id, rssi in items:
             n += 1
             if rssi < floor:
@@ -245,6 +252,32 @@ class PresenceEngine:
                 self._watch_doors(dev, now, events)
         stats.items += n
         return events
+
+    def _prepare(
+        self,
+        rule: BatchRule,
+        g: int,
+        tc: float,
+        offset: float,
+        floor: float,
+        items: list[tuple[str, float]],
+        now: float,
+    ) -> None:
+        """Let `rule` update every device the batch will decide in one pass: the readings that `ingest` is about to
+        store (the same values: a device is in a batch once) go in now. Devices that will enter or leave are left
+        to `ingest`; their heard time is `ingest`'s to move."""
+        devices = self._devices
+        timeouts = self._timeouts
+        ready = []
+        for device_id, rssi in items:
+            dev = devices.get(device_id)
+            if dev is None or rssi < floor or now >= dev.heard + timeouts[dev.zone]:
+                continue
+            dev.rssi[g] = rssi + offset
+            dev.seen[g] = tc
+            ready.append((dev.rssi, dev.seen))
+        if ready:
+            rule.prepare(ready, now - self._settings.stale_s)
 
     def _watch_doors(self, dev: _Device, now: float, events: list[JourneyEvent]) -> None:
         """At the doors and fading: leaving, confirmed once nothing strong is heard for `door_confirm_s`."""
@@ -353,6 +386,8 @@ class PresenceEngine:
         self._emit(events, now, dev, "exit", None, left, stay)
         self._occupancy[dev.zone] -= 1
         del self._devices[dev.id]
+        if self._batch is not None:
+            self._batch.forget(dev.rssi)
         self.recall(dev.id, dev.visit, now)
 
     def _returning(self, device_id: str, now: float) -> str | None:

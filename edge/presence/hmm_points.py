@@ -20,15 +20,13 @@ memory and cost grow with the area, not its square.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 
 from edge.presence.hmm import ZoneHmm
-from edge.presence.model import MIN_GATEWAYS, ZoneModel, shelf_crossings, shelf_segments
+from edge.presence.model import ZoneModel, shelf_crossings, shelf_segments
 from edge.presence.settings import PresenceSettings
 from edge.store import StoreLayout
 
@@ -49,6 +47,9 @@ class PointHmm(ZoneHmm):
         px, py = model.points_x, model.points_y
         self.point_zones = model.point_zones
         self.points = len(px)
+        self.states = self.points
+        self._in_zone = np.zeros((self.points, self.zone_count))  # points x zones: 1 where the point is in the zone
+        self._in_zone[np.arange(self.points), self.point_zones] = 1.0
         counts = np.bincount(self.point_zones, minlength=self.zone_count).astype(np.float64)
         present = counts > 0
         # every zone as likely, and every point within a zone
@@ -93,28 +94,37 @@ class PointHmm(ZoneHmm):
         point. Not every point: a device heard by one gateway would start in the largest zones."""
         return self._anywhere.copy()
 
-    def predict(self, p: npt.NDArray[np.float64], dt: float) -> npt.NDArray[np.float64]:
-        """`p` (over points) after `dt` seconds."""
+    def predict_many(self, p: npt.NDArray[np.float64], dt: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """`p` (devices x points) after `dt` seconds (per device)."""
         q = p.astype(np.float32)
-        for _ in range(min(MAX_STEPS, max(1, round(dt)))):
-            q = q @ self._dense if self._dense is not None else np.einsum("ij,ij->i", q.take(self._from), self._weight)
-        p = q.astype(np.float64)
-        p /= p.sum()  # float32 rounding, and the steps keep the total
-        jump = 1.0 - math.exp(-self.jump_rate * dt)
-        out: npt.NDArray[np.float64] = p * (1.0 - jump) + jump * self._anywhere
+        steps = np.minimum(MAX_STEPS, np.maximum(1, np.round(dt))).astype(np.intp)
+        for k in range(1, int(steps.max()) + 1):
+            rows = slice(None) if k == 1 else steps >= k
+            q[rows] = self._step(q[rows])
+        out = q.astype(np.float64)
+        out /= out.sum(axis=1, keepdims=True)  # float32 rounding, and the steps keep the total
+        return self._jumps(out, dt, self._anywhere)
+
+    def _step(self, q: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """One second's step of each row of `q`."""
+        out: npt.NDArray[np.float32] = (
+            q @ self._dense if self._dense is not None else np.einsum("kij,ij->ki", q[:, self._from], self._weight)
+        )
         return out
 
-    def log_likelihoods(self, heard: Sequence[int], readings: Sequence[float]) -> npt.NDArray[np.float64]:
-        """Per point, the log-likelihood of fresh `readings` from gateways `heard` (at least one)."""
-        if len(heard) >= MIN_GATEWAYS:
-            return self.model.point_log_likelihoods(heard, readings)
-        zone_level = super().log_likelihoods(heard, readings)
-        out: npt.NDArray[np.float64] = zone_level[self.point_zones]
+    def _model_log_likelihoods(
+        self, heard: npt.NDArray[np.bool_], rssi: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.float64]:
+        return self.model.point_log_likelihoods_many(heard, rssi)
+
+    def _fallback(self, heard: npt.NDArray[np.bool_], rssi: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Each point takes its zone's fallback likelihood."""
+        out: npt.NDArray[np.float64] = super()._fallback(heard, rssi)[:, self.point_zones]
         return out
 
-    def zones(self, p: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    def zones_many(self, p: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """The zones' probabilities: the sum over each zone's points."""
-        out = np.bincount(self.point_zones, weights=p, minlength=self.zone_count).astype(np.float64)
+        out: npt.NDArray[np.float64] = p @ self._in_zone
         return out
 
 

@@ -32,6 +32,9 @@ RuleFn = Callable[[list[float], list[float], float, int], tuple[int, float, floa
 NEG_INF: Final = float("-inf")
 MIN_GATEWAYS: Final = 3
 EPS: Final = 1e-6
+CHUNK: Final = 32
+"""Devices scored in one matrix product: enough rows to run it near the processor's peak, few enough that the
+working arrays stay in the cache."""
 
 
 def shelf_segments(layout: StoreLayout) -> list[tuple[float, float, float, float]]:
@@ -128,6 +131,9 @@ class ZoneModel:
         self._stack = np.ascontiguousarray(np.vstack([flat, flat * flat]), dtype=np.float32)
         self._headings = self.expected.shape[0]
         self._points = self.expected.shape[1]
+        # Reused by every decision: a fresh array of this size each time costs more in page faults than the
+        # arithmetic (the allocator maps and unmaps blocks this large).
+        self._scratch = np.empty((2 * CHUNK, self._stack.shape[1]), dtype=np.float32)
 
     def scores(self, heard: Sequence[int], readings: Sequence[float]) -> list[float]:
         """Per zone, the log-likelihood of its best point given `readings` from gateways `heard`.
@@ -151,29 +157,66 @@ class ZoneModel:
         of the zone's best point and facing, or with `marginal`, averaged over the zone's points and the facings
         (the likelihood of "somewhere in this zone", which the ``hmm`` rule uses). ``-inf`` for a zone without
         grid points."""
-        cost, rr = self._costs(heard, readings)
-        best = np.full(self.zone_count, NEG_INF)
-        present = self._present
-        if not marginal:
-            best[present] = np.maximum.reduceat(cost.max(axis=0), self._starts[present])  # and the best facing
-        else:
-            top = float(cost.max())
-            per_point = np.exp(cost - top).sum(axis=0)
-            sums = np.add.reduceat(per_point, self._starts[present])
-            with np.errstate(divide="ignore"):
-                best[present] = np.log(sums / (self._counts[present] * self._headings)) + top
-        best -= self._scale * rr
-        return best
+        mask, rssi = self.readings_matrix([heard], [readings])
+        out: npt.NDArray[np.float64] = self.log_likelihoods_many(mask, rssi, marginal=marginal)[0]
+        return out
 
     def point_log_likelihoods(self, heard: Sequence[int], readings: Sequence[float]) -> npt.NDArray[np.float64]:
         """Per grid point (`points_x`, `points_y`), the log-likelihood of `readings` (at least `MIN_GATEWAYS` of
         them) from gateways `heard`, averaged over the facings."""
-        cost, rr = self._costs(heard, readings)
-        top = cost.max(axis=0)
-        # The products are float32; Bayes' rule over the points wants float64.
-        out: npt.NDArray[np.float64] = (np.log(np.exp(cost - top).mean(axis=0)) + top - self._scale * rr).astype(
-            np.float64
-        )
+        mask, rssi = self.readings_matrix([heard], [readings])
+        out: npt.NDArray[np.float64] = self.point_log_likelihoods_many(mask, rssi)[0]
+        return out
+
+    def readings_matrix(
+        self, heard: Sequence[Sequence[int]], readings: Sequence[Sequence[float]]
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
+        """Devices' readings as the ``*_many`` methods take them: a devices x gateways mask of the gateways heard,
+        and the readings (0 where not heard)."""
+        mask = np.zeros((len(heard), len(self.gateway_zones)), dtype=np.bool_)
+        rssi = np.zeros(mask.shape)
+        for k, (gs, rs) in enumerate(zip(heard, readings, strict=True)):
+            mask[k, gs] = True
+            rssi[k, gs] = rs
+        return mask, rssi
+
+    def log_likelihoods_many(
+        self, heard: npt.NDArray[np.bool_], rssi: npt.NDArray[np.float64], *, marginal: bool = False
+    ) -> npt.NDArray[np.float64]:
+        """`log_likelihoods` for many devices at once: `heard` a devices x gateways mask (each row at least
+        `MIN_GATEWAYS`), `rssi` the readings where heard. Devices x zones."""
+        best = np.full((heard.shape[0], self.zone_count), NEG_INF)
+        present = self._present
+        starts = self._starts[present]
+        for rows in chunks(heard.shape[0]):
+            cost, rr = self._costs(heard[rows], rssi[rows])
+            if not marginal:
+                per_point = cost.max(axis=1)  # the best facing
+                best[rows, present] = np.maximum.reduceat(per_point, starts, axis=1)
+            else:
+                top = cost.max(axis=(1, 2))[:, None]
+                np.subtract(cost, top[:, :, None], out=cost)
+                per_point = np.exp(cost, out=cost).sum(axis=1)
+                sums = np.add.reduceat(per_point, starts, axis=1)
+                with np.errstate(divide="ignore"):
+                    best[rows, present] = np.log(sums / (self._counts[present] * self._headings)) + top
+            best[rows] -= self._scale * rr[:, None]
+        return best
+
+    def point_log_likelihoods_many(
+        self, heard: npt.NDArray[np.bool_], rssi: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.float64]:
+        """`point_log_likelihoods` for many devices at once (as `log_likelihoods_many`): devices x points."""
+        out = np.empty((heard.shape[0], self._points))
+        for rows in chunks(heard.shape[0]):
+            cost, rr = self._costs(heard[rows], rssi[rows])
+            top = cost.max(axis=1)
+            np.subtract(cost, top[:, None, :], out=cost)
+            mean = np.exp(cost, out=cost).sum(axis=1)
+            mean *= np.float32(1.0 / self._headings)
+            # The products are float32; Bayes' rule over the points wants float64.
+            out[rows] = np.log(mean) + top
+            out[rows] -= self._scale * rr[:, None]
         return out
 
     @property
@@ -189,29 +232,37 @@ class ZoneModel:
         """The zone index of each grid point."""
         return np.repeat(np.arange(self.zone_count), self._counts.astype(np.intp))
 
-    def _costs(self, heard: Sequence[int], readings: Sequence[float]) -> tuple[npt.NDArray[np.float32], float]:
-        """Per (heading, point), the log-likelihood plus scale·Σr², and Σr² (see `log_likelihoods`)."""
+    def _costs(
+        self, heard: npt.NDArray[np.bool_], rssi: npt.NDArray[np.float64]
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float64]]:
+        """Per device (at most `CHUNK`), (heading, point), the log-likelihood plus scale·Σr², and per device Σr²
+        (see `log_likelihoods`). The first is a view of the model's scratch array: the next call overwrites it."""
         # Per (heading, point), with e the predictions and the transmit power fitted (r − e minus its mean):
         # Σ(r − e)² − (Σ(r − e))²/n = Σr² + (Σe² − 2·Σr·e) − (Σe − Σr)²/n, the sums over the gateways heard.
-        # The part in brackets and Σe are one matrix product over the stacked predictions and their squares.
-        gateways = self._stack.shape[0] // 2
+        # The part in brackets and Σe are one matrix product over the stacked predictions and their squares, for
+        # every device at once: a product of many rows runs near the processor's peak, one of two rows at the
+        # memory's pace (docs/presence.md).
+        devices, gateways = heard.shape
         scale = self._scale
-        n = len(heard)
-        w = np.zeros((2, 2 * gateways), dtype=np.float32)
-        sr = 0.0
-        rr = 0.0
-        for g, r in zip(heard, readings, strict=True):
-            w[0, g] = 2.0 * scale * r
-            w[0, gateways + g] = -scale
-            w[1, g] = 1.0
-            sr += r
-            rr += r * r
-        linear, e1 = w @ self._stack  # −scale·(Σe² − 2·Σr·e), and Σe (becomes +scale·(Σe − Σr)²/n)
-        e1 -= sr
+        r = np.where(heard, rssi, 0.0)
+        w = np.zeros((2 * devices, 2 * gateways), dtype=np.float32)
+        w[:devices, :gateways] = (2.0 * scale) * r
+        w[:devices, gateways:] = np.where(heard, -scale, 0.0)
+        w[devices:, :gateways] = heard
+        both = np.matmul(w, self._stack, out=self._scratch[: 2 * devices])
+        linear, e1 = both[:devices], both[devices:]  # −scale·(Σe² − 2·Σr·e), and Σe (becomes +scale·(Σe − Σr)²/n)
+        e1 -= r.sum(axis=1).astype(np.float32)[:, None]
         e1 *= e1
-        e1 *= scale / n
+        e1 *= (scale / heard.sum(axis=1)).astype(np.float32)[:, None]
         linear += e1
-        return linear.reshape(self._headings, self._points), rr  # log-likelihood + scale·Σr², headings x points
+        rr = np.einsum("kg,kg->k", r, r)
+        # log-likelihood + scale·Σr², devices x headings x points
+        return linear.reshape(devices, self._headings, self._points), rr
+
+
+def chunks(devices: int) -> list[slice]:
+    """Slices of at most `CHUNK` devices covering `devices`."""
+    return [slice(k, min(k + CHUNK, devices)) for k in range(0, devices, CHUNK)]
 
 
 def make_model_rule(model: ZoneModel) -> RuleFn:

@@ -28,13 +28,27 @@ They run once per sighting item, so they loop over plain lists with no allocatio
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Final
+from typing import Final, Protocol
 
 from edge.presence.settings import ZoneRule
 
 NEG_INF: Final = float("-inf")
 
 RuleFn = Callable[[list[float], list[float], float, int], tuple[int, float, float]]
+
+
+class BatchRule(Protocol):
+    """A rule that keeps state per device and updates many devices at once for less than one at a time (the
+    ``hmm`` rules). Called as a `RuleFn`; `prepare` updates the devices ahead of those calls, `forget` drops a
+    device's state."""
+
+    def __call__(
+        self, rssi: list[float], seen: list[float], horizon: float, current: int
+    ) -> tuple[int, float, float]: ...
+
+    def prepare(self, devices: Sequence[tuple[list[float], list[float]]], horizon: float) -> None: ...
+
+    def forget(self, rssi: list[float]) -> None: ...
 
 
 def make_rule(rule: ZoneRule, gateway_zones: Sequence[int], zone_count: int) -> RuleFn:
