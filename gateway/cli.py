@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import faulthandler
 import logging
 import signal
 
@@ -19,6 +20,9 @@ def run(args: argparse.Namespace) -> int:
     config = load_gateway_config(args.config)
     logging.getLogger().setLevel(config.log.level.upper())
     service = GatewayService(config, config_path=args.config)
+
+    # `kill -USR1` writes every thread's stack to the log: what a gateway that does not stop is waiting for.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
 
     async def main() -> None:
         stop = asyncio.Event()

@@ -124,6 +124,7 @@ class GatewayService:
             await stop.wait()
         finally:
             notify("STOPPING=1")
+            log.info("gateway %s stopping: the last interval, then offline", self.gw)
             # The watchdog goes first: it would take the scanner we stop below for a fault and restart it.
             for task in tasks:
                 if task.get_name() != "publisher":
@@ -140,6 +141,7 @@ class GatewayService:
                 await close()
             await asyncio.to_thread(self.client.stop)
             self.spool.close()
+            log.info("gateway %s stopped", self.gw)
 
     async def _start_scanning(self) -> None:
         assert self._backend is not None

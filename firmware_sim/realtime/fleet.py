@@ -24,6 +24,7 @@ from typing import Protocol
 from firmware_sim.realtime.driver import SimError
 
 LOG_TAIL_BYTES = 2000
+STACKS_S = 1.0  # for a gateway that did not stop to write its stacks before it is killed
 
 
 class ScannedBus(Protocol):
@@ -165,6 +166,11 @@ class GatewayFleet:
             try:
                 codes[gw_id] = process.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
+                # Where it is stuck goes to its log first (`corsia gateway` dumps its stacks on SIGUSR1).
+                with contextlib.suppress(ProcessLookupError):
+                    process.send_signal(signal.SIGUSR1)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(STACKS_S)
                 process.kill()
                 codes[gw_id] = process.wait()
         return codes

@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from dbus_fast import Message, MessageType
@@ -30,7 +31,7 @@ from edge.protocol import Sightings, Topic
 from edge.store import StoreLayout, ZoneKind
 from firmware_sim.bluez import Advertisement, VirtualBluez
 from firmware_sim.bluez.connection import add_match
-from firmware_sim.realtime import RealtimeDriver, SimClock, SimError, gateway_env, to_advertisement
+from firmware_sim.realtime import GatewayFleet, RealtimeDriver, SimClock, SimError, gateway_env, to_advertisement
 from firmware_sim.world import SCENARIOS, Advert, Scenario, build_scenario, replay
 from firmware_sim.world.devices import EidPhone, IBeaconTag
 from tests.conftest import REPO
@@ -291,6 +292,8 @@ def test_corsia_sim_drives_real_gateways_and_a_hub_sees_the_right_members(
     time.sleep(0.5)  # the gateways' last batches, published as they stopped
     out = done.stdout
     assert "gateway exit codes: gw-09 0, gw-10 0, gw-12 0" in out
+    for gw in played:  # each said so in its log
+        assert f"gateway {gw} stopped" in (tmp_path / "state" / gw / "gateway.log").read_text(encoding="utf-8")
     expected = Counter(gw for _t, gw, _a in window(scenario, start_s, duration_s))
     for gw in played:  # every advert handed to the bus, and emitted to the gateway's scanner
         row = re.search(rf"^{gw}\s+(\d+)\s+(\d+)\s+(\d+)", out, re.MULTILINE)
@@ -342,6 +345,30 @@ def test_corsia_sim_drives_real_gateways_and_a_hub_sees_the_right_members(
             right.append(e.device)
     assert "s0006-phone" in {e.device for e in enters}  # walked in during the window
     assert right, [(e.device, e.zone, e.t - scenario.start_t) for e in enters]
+
+
+STUCK_GATEWAY = """
+import faulthandler, signal, sys, time
+faulthandler.register(signal.SIGUSR1, all_threads=True)  # as `corsia gateway` does
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+print("up", flush=True)
+def stuck_in_shutdown():
+    time.sleep(60)
+stuck_in_shutdown()
+"""
+
+
+def test_a_gateway_that_does_not_stop_leaves_its_stacks_in_its_log_and_is_killed(tmp_path: Path) -> None:
+    bus = SimpleNamespace(address="unix:path=/nonexistent", discovering=False, monitors=0)
+    fleet = GatewayFleet({"gw-01": bus}, tmp_path, command=[sys.executable, "-c", STUCK_GATEWAY])
+    fleet.start()
+    log = fleet.log_path("gw-01")
+    deadline = time.monotonic() + 10.0
+    while "up" not in log.read_text(encoding="utf-8") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert fleet.stop(timeout_s=0.5) == {"gw-01": -9}
+    text = log.read_text(encoding="utf-8")
+    assert "stuck_in_shutdown" in text, text
 
 
 # -- (c) record and replay ----------------------------------------------------------------------------------------
