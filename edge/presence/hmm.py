@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -131,6 +131,8 @@ class ZoneHmm:
         n = len(layout.zones)
         self.zone_count = n
         self.states = n
+        self.state_dtype: type[np.floating[Any]] = np.float64
+        """How a device's state is kept between updates (`predict` reads no more precision than this)."""
         self.adjacency = zone_adjacency(layout)
         self.rates = np.asarray(leave_rates(layout, settings.hmm_speed_mps), dtype=np.float64)
         moves = np.zeros((n, n))
@@ -278,7 +280,7 @@ class HmmRule:
         self._hmm = hmm
         self._step = hmm.step
         self._posteriors: dict[int, _Posterior] = {}  # by id of the device's readings list
-        self._rows = np.empty((0, hmm.states))
+        self._rows = np.empty((0, hmm.states), dtype=hmm.state_dtype)
         self._free: list[int] = []
 
     def __call__(self, rssi: list[float], seen: list[float], horizon: float, current: int) -> tuple[int, float, float]:
@@ -333,22 +335,25 @@ class HmmRule:
                 dts.append(max(0.0, horizon - post.horizon))
             posts.append(post)
         rows = np.array([post.row for post in posts], dtype=np.intp)
-        p = self._rows[rows]
+        p = self._rows[rows].astype(np.float64)
         dt = np.array(dts)
         new = dt < 0.0
-        known = ~new
         dt[new] = self._step
-        if new.any():
+        if not new.any():  # the usual case: every device known, no masks
+            p = hmm.predict_many(p, dt)
+        else:
             p[new] = hmm.prior()
-        if known.any():
-            p[known] = hmm.predict_many(p[known], dt[known])
+            known = ~new
+            if known.any():
+                p[known] = hmm.predict_many(p[known], dt[known])
         heard = np.array([s for _, s in devices]) >= horizon
+        rssi = np.array([r for r, _ in devices])
         any_heard = heard.any(axis=1)
-        if any_heard.any():
-            rssi = np.array([r for r, _ in devices])[any_heard]
-            p[any_heard] = hmm.update_many(
-                p[any_heard], hmm.log_likelihoods_many(heard[any_heard], rssi), dt[any_heard]
-            )
+        if any_heard.all():
+            p = hmm.update_many(p, hmm.log_likelihoods_many(heard, rssi), dt)
+        elif any_heard.any():
+            h = any_heard
+            p[h] = hmm.update_many(p[h], hmm.log_likelihoods_many(heard[h], rssi[h]), dt[h])
         self._rows[rows] = p
         zones = hmm.zones_many(p)
         best = np.where(any_heard, zones.argmax(axis=1), -1)  # nothing fresh: no decision, as with the other rules
@@ -358,10 +363,10 @@ class HmmRule:
             post.best = b
 
     def _row(self) -> int:
-        """A free row of the state matrix (doubling it when none is left)."""
+        """A free row of the state matrix (a quarter more rows when none is left)."""
         if not self._free:
             old = self._rows
-            self._rows = np.empty((max(64, 2 * len(old)), old.shape[1]))
+            self._rows = np.zeros((len(old) + len(old) // 4 + 64, old.shape[1]), dtype=old.dtype)
             self._rows[: len(old)] = old
             self._free = list(range(len(self._rows) - 1, len(old) - 1, -1))
         return self._free.pop()

@@ -48,6 +48,7 @@ class PointHmm(ZoneHmm):
         self.point_zones = model.point_zones
         self.points = len(px)
         self.states = self.points
+        self.state_dtype = np.float32  # the step is a float32 product: more would be rounded away there anyway
         self._in_zone = np.zeros((self.points, self.zone_count))  # points x zones: 1 where the point is in the zone
         self._in_zone[np.arange(self.points), self.point_zones] = 1.0
         counts = np.bincount(self.point_zones, minlength=self.zone_count).astype(np.float64)
