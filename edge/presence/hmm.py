@@ -297,13 +297,13 @@ class HmmRule:
     def prepare(self, devices: Sequence[tuple[list[float], list[float]]], horizon: float) -> None:
         """Bring the devices' posteriors up to `horizon` (those due an update) ahead of calls for them."""
         posteriors, step = self._posteriors, self._step
-        due = []
+        due = {}  # once each: a device may be in a batch twice (two EIDs of one phone around a rotation)
         for rssi, seen in devices:
             post = posteriors.get(id(rssi))
             if post is None or post.rssi is not rssi or not 0.0 <= horizon - post.horizon < step:
-                due.append((rssi, seen))
+                due[id(rssi)] = (rssi, seen)
         if due:
-            self._update(due, horizon)
+            self._update(list(due.values()), horizon)
 
     def forget(self, rssi: list[float]) -> None:
         """Drop the state kept with `rssi` (its device's visit has ended)."""

@@ -128,3 +128,16 @@ def test_an_engine_deciding_a_batch_at_once_tells_the_same_journeys(
     one_by_one = journeys(demo, model, rule)
     assert sum(e.event == "zone" for e in batched) > DEVICES  # the shoppers do move between zones
     assert batched == one_by_one
+
+
+def test_a_device_twice_in_a_batch_is_updated_once(demo: StoreLayout, model: ZoneModel) -> None:
+    # Around an EID rotation a phone's previous and current EIDs can both be in one gateway batch.
+    hmm = PointHmm(demo, PresenceSettings(), model)
+    twice, once = HmmRule(hmm), HmmRule(hmm)
+    rssi, seen = readings_at(model, 1.5, 12.5), [T0] * len(demo.gateways)
+    for k in range(3):
+        seen = [T0 + k] * len(seen)
+        twice.prepare([(rssi, seen), (rssi, seen)], T0 + k - 1.0)
+        got = twice(rssi, seen, T0 + k - 1.0, 0)
+        assert got == once(rssi, seen, T0 + k - 1.0, 0)
+        assert demo.zones[got[0]].id == "aisle-1"
