@@ -264,8 +264,9 @@ class PresenceEngine:
         now: float,
     ) -> None:
         """Let `rule` update every device the batch will decide in one pass: the readings that `ingest` is about to
-        store (the same values: a device is in a batch once) go in now. Devices that will enter or leave are left
-        to `ingest`; their heard time is `ingest`'s to move."""
+        store go in now (a device in the batch twice, two EIDs of a phone around a rotation, is updated once, with
+        its last reading). Devices that will enter or leave are left to `ingest`; their heard time is `ingest`'s
+        to move."""
         devices = self._devices
         timeouts = self._timeouts
         ready = []
