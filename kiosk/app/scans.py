@@ -79,10 +79,15 @@ class ScanBus:
             return entry.id
 
     def attach(self, sid: str) -> Subscription:
-        """Make `sid` the session on screen; earlier streams (of any session) end."""
+        """Make `sid` the session on screen; earlier streams (of any session) end. Scans of `sid` that a page
+        heard of within `hold_s` but did not take (it was going away) are announced again to this one."""
         with self._cond:
             self._generation += 1
             self._current = (sid, self._generation)
+            now = self._clock()
+            for entry in self._entries.get(sid, []):
+                if entry.announced and now - entry.t <= self.hold_s:
+                    entry.announced = False
             self._cond.notify_all()
             return Subscription(self, sid, self._generation)
 

@@ -63,6 +63,23 @@ def test_a_scan_between_two_pages_waits_for_the_next_stream_briefly() -> None:
     assert bus.take("customer", late or "") is None
 
 
+def test_a_scan_the_leaving_page_heard_of_but_did_not_take_goes_to_the_next_page() -> None:
+    clock = Clock()
+    bus = ScanBus(clock, hold_s=5.0, keep_s=30.0)
+    leaving = bus.attach("customer")
+    swiped = bus.publish(CARD)
+    assert leaving.wait(0.01) == [swiped]  # heard of it as the browser moved on to the next step
+    clock.now += 1.0
+    assert bus.attach("customer").wait(0.01) == [swiped], "the next page gets it"
+    assert bus.take("customer", swiped or "") == CARD
+    taken = bus.publish(CARD)
+    assert bus.attach("customer").wait(0.01) == [taken]
+    assert bus.take("customer", taken or "") == CARD
+    assert bus.attach("customer").wait(0.01) == [], "a scan a page took is not announced again"
+    clock.now += 6.0
+    assert bus.attach("customer").wait(0.01) == [], "nor one too old to act on"
+
+
 def test_an_announced_scan_can_be_taken_for_keep_s_and_not_after() -> None:
     clock = Clock()
     bus = ScanBus(clock, hold_s=5.0, keep_s=30.0)
