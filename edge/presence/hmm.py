@@ -36,7 +36,7 @@ at a time waits on memory (about 3 times fewer µs per device, docs/presence.md)
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, Final
 
 import numpy as np
@@ -185,29 +185,20 @@ class ZoneHmm:
     ) -> npt.NDArray[np.float64]:
         """`log_likelihoods` for many devices at once: `heard` a devices x gateways mask (each row at least one),
         `rssi` the readings where heard. Devices x states."""
-        return self._by_count(heard, rssi, self._model_log_likelihoods, self._fallback)
+        enough = heard.sum(axis=1) >= MIN_GATEWAYS
+        if enough.all():
+            return self._model_log_likelihoods(heard, rssi)
+        out = np.empty((heard.shape[0], self.states))
+        if enough.any():
+            out[enough] = self._model_log_likelihoods(heard[enough], rssi[enough])
+        out[~enough] = self._fallback(heard[~enough], rssi[~enough])
+        return out
 
     def _model_log_likelihoods(
         self, heard: npt.NDArray[np.bool_], rssi: npt.NDArray[np.float64]
     ) -> npt.NDArray[np.float64]:
+        """Devices x states, from the propagation model (rows of `MIN_GATEWAYS` readings or more)."""
         return self.model.log_likelihoods_many(heard, rssi, marginal=self.marginal)
-
-    def _by_count(
-        self,
-        heard: npt.NDArray[np.bool_],
-        rssi: npt.NDArray[np.float64],
-        many: Callable[[npt.NDArray[np.bool_], npt.NDArray[np.float64]], npt.NDArray[np.float64]],
-        few: Callable[[npt.NDArray[np.bool_], npt.NDArray[np.float64]], npt.NDArray[np.float64]],
-    ) -> npt.NDArray[np.float64]:
-        """`many` for the devices with `MIN_GATEWAYS` readings or more, `few` for the others, in one array."""
-        enough = heard.sum(axis=1) >= MIN_GATEWAYS
-        if enough.all():
-            return many(heard, rssi)
-        out = np.empty((heard.shape[0], self.states))
-        if enough.any():
-            out[enough] = many(heard[enough], rssi[enough])
-        out[~enough] = few(heard[~enough], rssi[~enough])
-        return out
 
     def _fallback(self, heard: npt.NDArray[np.bool_], rssi: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """Per device and zone, with too few readings for the model: the zone's loudest reading as a Gaussian in
@@ -284,10 +275,9 @@ class HmmRule:
         self._free: list[int] = []
 
     def __call__(self, rssi: list[float], seen: list[float], horizon: float, current: int) -> tuple[int, float, float]:
-        post = self._posteriors.get(id(rssi))
-        if post is None or post.rssi is not rssi or not 0.0 <= horizon - post.horizon < self._step:
+        if self._due(rssi, horizon):
             self._update([(rssi, seen)], horizon)
-            post = self._posteriors[id(rssi)]
+        post = self._posteriors[id(rssi)]
         best = post.best
         if best < 0:
             return -1, NEG_INF, NEG_INF
@@ -296,14 +286,15 @@ class HmmRule:
 
     def prepare(self, devices: Sequence[tuple[list[float], list[float]]], horizon: float) -> None:
         """Bring the devices' posteriors up to `horizon` (those due an update) ahead of calls for them."""
-        posteriors, step = self._posteriors, self._step
-        due = {}  # once each: a device may be in a batch twice (two EIDs of one phone around a rotation)
-        for rssi, seen in devices:
-            post = posteriors.get(id(rssi))
-            if post is None or post.rssi is not rssi or not 0.0 <= horizon - post.horizon < step:
-                due[id(rssi)] = (rssi, seen)
+        # once each: a device may be in a batch twice (two EIDs of one phone around a rotation)
+        due = {id(rssi): (rssi, seen) for rssi, seen in devices if self._due(rssi, horizon)}
         if due:
             self._update(list(due.values()), horizon)
+
+    def _due(self, rssi: list[float], horizon: float) -> bool:
+        """Whether the device of `rssi` has no posterior yet, or one older than a step at `horizon`."""
+        post = self._posteriors.get(id(rssi))
+        return post is None or post.rssi is not rssi or not 0.0 <= horizon - post.horizon < self._step
 
     def forget(self, rssi: list[float]) -> None:
         """Drop the state kept with `rssi` (its device's visit has ended)."""
