@@ -6,6 +6,10 @@ import argparse
 from pathlib import Path
 
 SCENARIOS = ("espresense-walk", "espresense-boundary", "store-busy", "store-small")
+# Spelled out rather than imported: importing the presence package (numpy) would slow every `corsia` command's
+# start. A test checks them against `edge.presence.ZONE_RULES` and `gateway.filters.FILTER_KINDS`.
+RULES = ("best-gateway", "zone-max", "zone-mean-top2", "model", "hmm", "hmm-points")
+FILTERS = ("kalman", "ewma", "window")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -15,9 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layout", metavar="FILE", default=None,
                         help="a store layout (docs/store-layout.md) instead of the demo store, for store-busy and "
                         "store-small: how a store's own floor and gateways would do")  # fmt: skip
-    parser.add_argument("--filter", choices=("kalman", "ewma", "window"), default=None,
+    parser.add_argument("--filter", choices=FILTERS, default=None,
                         help="the gateways' RSSI filter (default: the gateway's default)")  # fmt: skip
-    parser.add_argument("--rule", choices=("best-gateway", "zone-max", "zone-mean-top2", "model", "hmm"), default=None,
+    parser.add_argument("--rule", choices=RULES, default=None,
                         help="the hub's zone rule (default: the presence engine's default)")  # fmt: skip
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     parser.add_argument("--plots", metavar="DIR", help="write PNG plots: map, confusion matrix, accuracy vs noise")
@@ -28,7 +32,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from edge.presence import PresenceSettings
     from edge.store import load_layout
     from firmware_sim.eval.harness import EvalSettings
     from firmware_sim.eval.harness import run as run_eval
@@ -41,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     if args.filter:
         settings = replace(settings, filter=FilterSettings(kind=args.filter))
     if args.rule:
-        settings = replace(settings, presence=replace(PresenceSettings(), rule=args.rule))
+        settings = replace(settings, presence=replace(settings.presence, rule=args.rule))
 
     def one(noise: float | None):  # type: ignore[no-untyped-def]
         scenario = build_scenario(args.scenario, seed=args.seed, noise_db=noise, layout=layout)

@@ -102,3 +102,22 @@ def test_eval_runs_a_store_scenario_on_another_stores_layout(tmp_path: Path) -> 
     broken = _corsia_eval("--scenario", "store-small", "--layout", str(layout))
     assert broken.returncode == 78
     assert "configuration error" in broken.stderr
+
+
+def test_eval_offers_every_zone_rule_and_filter_and_runs_the_one_chosen(tmp_path: Path) -> None:
+    from edge.presence import ZONE_RULES
+    from firmware_sim.eval_cli import FILTERS, RULES
+    from gateway.filters import FILTER_KINDS
+
+    # The lists are spelled out in the CLI so that it starts without numpy; they must not fall behind.
+    assert RULES == ZONE_RULES
+    assert FILTERS == FILTER_KINDS
+    out = tmp_path / "walk.json"
+    result = _corsia_eval("--scenario", "espresense-walk", "--rule", "hmm-points", "--filter", "ewma",
+                          "--json", str(out))  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    figures = json.loads(out.read_text())
+    assert (figures["rule"], figures["filter"]) == ("hmm-points", "ewma")
+    unknown = _corsia_eval("--scenario", "espresense-walk", "--rule", "nearest")
+    assert unknown.returncode == 2
+    assert "invalid choice: 'nearest'" in unknown.stderr
