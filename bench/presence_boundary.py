@@ -1,7 +1,7 @@
 """How far the ESPresense-companion harness's boundary transit can go: how exact a position must be, how exact one
 second's readings can make it, and where the hub's decisions go wrong.
 
-    .venv/bin/python bench/presence_boundary.py [--seeds 1,2,3]
+    .venv/bin/python bench/presence_boundary.py [--seeds 1,2,3] [--set KEY=VALUE ...]
 
 Three tables (results: docs/accuracy.md, "How far the boundary transit can go"):
 
@@ -31,8 +31,10 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from edge.errors import ConfigError
 from edge.presence import PresenceSettings, RadioModel
 from firmware_sim.eval.harness import EvalSettings, run
+from firmware_sim.eval.overrides import presence_with
 from firmware_sim.world import build_scenario
 from firmware_sim.world.espresense import (
     ABSORPTION,
@@ -80,10 +82,10 @@ HARNESS_MODEL: Final = RadioModel(
 MODELS: Final = {"defaults": RadioModel(), "the harness's channel": HARNESS_MODEL}
 
 
-def decisions(name: str, seed: int, model: RadioModel) -> tuple[float, float, float]:
-    """Wrong-zone share of the hub with propagation `model` on track `name` (`corsia eval`'s figure), and its
-    early and late parts."""
-    settings = EvalSettings(presence=replace(PresenceSettings(), radio=model))
+def decisions(name: str, seed: int, model: RadioModel, base: PresenceSettings) -> tuple[float, float, float]:
+    """Wrong-zone share of the hub with settings `base` and propagation `model` on track `name` (`corsia eval`'s
+    figure), and its early and late parts."""
+    settings = EvalSettings(presence=replace(base, radio=model))
     result = run(build_scenario(name, seed), settings, name=name, seed=seed)
     scores = result.scores
     early = 0  # wrong samples before the walker crossed the line; the rest of `scores.wrong` came after
@@ -106,7 +108,14 @@ def _table(title: str, columns: Sequence[str]) -> Table:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="1,2,3", help="comma-separated seeds for table 3 (default: %(default)s)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a presence setting instead of its default in table 3 (as `corsia eval --set`; "
+                        "the propagation model's keys are table 3's own)")  # fmt: skip
     args = parser.parse_args()
+    try:
+        base = presence_with(args.set)
+    except ConfigError as exc:
+        parser.error(str(exc))
     seeds = [int(s) for s in args.seeds.split(",")]
     console = Console()
 
@@ -135,7 +144,7 @@ def main() -> None:
                  ["track", "hub's model", "seeds", "wrong zone (mean)", "early", "late"])  # fmt: skip
     for name in TARGETS:
         for label, model in MODELS.items():
-            shares = [decisions(name, seed, model) for seed in seeds]
+            shares = [decisions(name, seed, model, base) for seed in seeds]
             wrong, early, late = ([s[i] for s in shares] for i in range(3))
             hub.add_row(name.removeprefix("espresense-"), label, ",".join(map(str, seeds)),
                         f"{' '.join(f'{w:.1%}' for w in wrong)} ({fmean(wrong):.1%})",

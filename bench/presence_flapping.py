@@ -1,6 +1,6 @@
 """Does a shopper standing still on a zone boundary make the decided zone flap? Each zone rule, the simulated channel.
 
-    .venv/bin/python bench/presence_flapping.py [--seeds 1,2,3] [--minutes 5] [--rules best-gateway,hmm]
+    .venv/bin/python bench/presence_flapping.py [--seeds 1,2,3] [--minutes 5] [--rules best-gateway,hmm] [--set K=V]
 
 One enrolled phone (advertising every 0.3 s, −59 dBm at 1 m) stands still for `--minutes` at each of a few points
 of the demo store, facing into the store and then facing the street, through the simulator's channel as in the
@@ -22,9 +22,11 @@ from typing import Final
 from rich.console import Console
 from rich.table import Table
 
-from edge.presence import ZONE_RULES, PresenceSettings
+from edge.errors import ConfigError
+from edge.presence import ZONE_RULES
 from edge.store import StoreLayout, load_layout
 from firmware_sim.eval.harness import EvalSettings, run
+from firmware_sim.eval.overrides import presence_with
 from firmware_sim.world import Scenario, seeds
 from firmware_sim.world.devices import EidPhone
 from firmware_sim.world.radio import RadioParams
@@ -68,7 +70,13 @@ def main() -> None:
     parser.add_argument("--seeds", default="1,2,3", help="comma-separated seeds (default: %(default)s)")
     parser.add_argument("--minutes", type=float, default=5.0, help="how long each shopper stands (default: 5)")
     parser.add_argument("--rules", default="best-gateway,hmm", help=f"comma-separated, of: {', '.join(ZONE_RULES)}")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a presence setting instead of its default (as `corsia eval --set`)")  # fmt: skip
     args = parser.parse_args()
+    try:
+        base = presence_with(args.set)
+    except ConfigError as exc:
+        parser.error(str(exc))
     layout = load_layout(DEMO_LAYOUT)
     rules = args.rules.split(",")
     seed_list = [int(s) for s in args.seeds.split(",")]
@@ -80,7 +88,7 @@ def main() -> None:
     for where, (x, y) in POINTS.items():
         cells = []
         for rule in rules:
-            settings = EvalSettings(presence=replace(PresenceSettings(), rule=rule))  # type: ignore[arg-type]
+            settings = EvalSettings(presence=replace(base, rule=rule))
             counts = [
                 sum(e.event == "zone" for e in run(standing(layout, x, y, h, args.minutes * 60, s), settings).events)
                 for s in seed_list

@@ -23,6 +23,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the gateways' RSSI filter (default: the gateway's default)")  # fmt: skip
     parser.add_argument("--rule", choices=RULES, default=None,
                         help="the hub's zone rule (default: the presence engine's default)")  # fmt: skip
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="presence_set",
+                        help="a hub presence setting instead of its default, as in [hub.presence] (repeatable; "
+                        "e.g. hmm_evidence=1.3, path_loss_exponent=3)")  # fmt: skip
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     parser.add_argument("--plots", metavar="DIR", help="write PNG plots: map, confusion matrix, accuracy vs noise")
     parser.add_argument("--noise-sweep", default="1,2,2.5,3,4,5,6",
@@ -35,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from edge.store import load_layout
     from firmware_sim.eval.harness import EvalSettings
     from firmware_sim.eval.harness import run as run_eval
+    from firmware_sim.eval.overrides import presence_with
     from firmware_sim.eval.report import plot_confusion, plot_map, plot_noise, print_table, write_json
     from firmware_sim.world import build_scenario
     from gateway.filters import FilterSettings
@@ -45,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
         settings = replace(settings, filter=FilterSettings(kind=args.filter))
     if args.rule:
         settings = replace(settings, presence=replace(settings.presence, rule=args.rule))
+    if args.presence_set:
+        settings = replace(settings, presence=presence_with(args.presence_set, settings.presence))
 
     def one(noise: float | None):  # type: ignore[no-untyped-def]
         scenario = build_scenario(args.scenario, seed=args.seed, noise_db=noise, layout=layout)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, Final
 
 from rich.console import Console
 from rich.table import Table
 
+from edge.presence import PresenceSettings
 from firmware_sim.eval.harness import EvalResult
 from firmware_sim.eval.metrics import PHASES, percentile
 
@@ -20,6 +22,24 @@ TARGETS: Final = {
     "espresense-boundary": {"wrong_max": 0.10},
     "store-busy": {"accuracy_min": 0.95, "entry_p95_max": 2.0, "switch_p95_max": 4.0, "exit_p95_max": 15.0},
 }
+
+
+def changed_presence(settings: PresenceSettings) -> dict[str, Any]:
+    """The presence settings that differ from the defaults (the rule aside), by the names `--set` takes."""
+    default = PresenceSettings()
+    out = {
+        f.name: getattr(settings, f.name)
+        for f in fields(settings)
+        if f.name not in ("rule", "radio") and getattr(settings, f.name) != getattr(default, f.name)
+    }
+    out.update(
+        {
+            f.name: getattr(settings.radio, f.name)
+            for f in fields(settings.radio)
+            if getattr(settings.radio, f.name) != getattr(default.radio, f.name)
+        }
+    )
+    return out
 
 
 def summary(result: EvalResult) -> dict[str, Any]:
@@ -35,6 +55,7 @@ def summary(result: EvalResult) -> dict[str, Any]:
         "noise_db": result.noise_db,
         "filter": result.settings.filter.kind,
         "rule": result.settings.presence.rule,
+        "presence_changed": changed_presence(result.settings.presence),
         "zone_accuracy": s.accuracy,
         "wrong_zone": s.wrong_share,
         "undecided": s.undecided / s.samples if s.samples else math.nan,

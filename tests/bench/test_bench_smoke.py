@@ -14,7 +14,8 @@ from tests.conftest import REPO
     "args",
     [
         ["bench/protocol_codec.py", "--items", "8", "--seconds", "0.05"],
-        ["bench/presence_flapping.py", "--seeds", "1", "--minutes", "1"],
+        ["bench/presence_flapping.py", "--seeds", "1", "--minutes", "1", "--set", "hmm_evidence=1.3"],
+        ["bench/presence_switches.py", "--seeds", "1", "--scenario", "store-small", "--set", "points_switch_p=0.7"],
         ["bench/presence_placement.py", "--seeds", "1", "--variants", "mouths", "--scenario", "store-small"],
         ["bench/presence_boundary.py", "--seeds", "1"],
         [

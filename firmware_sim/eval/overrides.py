@@ -1,0 +1,65 @@
+"""Presence settings from ``KEY=VALUE`` pairs: how `corsia eval --set` and the presence benchmarks try a hub
+setting before a store changes its ``[hub.presence]``.
+
+A key is a `PresenceSettings` field (``hmm_evidence``, ``points_switch_p``, ``exit_timeout_s`` ...) or one of the
+propagation model's four that ``[hub.presence]`` sets (``path_loss_exponent``, ``shelf_loss_db``,
+``gateway_height_m``, ``body_loss_db``, within the same ranges). Numbers become floats, ``true`` and ``false``
+booleans, anything else stays a string; the settings' own validation then checks the value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import fields, replace
+
+from edge.errors import ConfigError
+from edge.presence import PresenceSettings
+
+SOURCE = "--set"
+
+_PRESENCE_KEYS = frozenset(f.name for f in fields(PresenceSettings)) - {"radio"}
+_RADIO_RANGES = {  # as [hub.presence] checks them (edge.config.sections)
+    "path_loss_exponent": (1.0, 6.0),
+    "shelf_loss_db": (0.0, 30.0),
+    "gateway_height_m": (0.0, 20.0),
+    "body_loss_db": (0.0, 30.0),
+}
+
+
+def _value(text: str) -> object:
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def presence_with(pairs: Sequence[str], base: PresenceSettings | None = None) -> PresenceSettings:
+    """`base` (the defaults when None) with each ``KEY=VALUE`` of `pairs` applied, later pairs winning.
+
+    Raises `ConfigError` naming the key for a pair without ``=``, an unknown key or a value its field refuses."""
+    settings = base if base is not None else PresenceSettings()
+    presence: dict[str, object] = {}
+    radio: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ConfigError(SOURCE, "", f"expected KEY=VALUE, got {pair!r}")
+        if key in _PRESENCE_KEYS:
+            presence[key] = _value(text.strip())
+        elif key in _RADIO_RANGES:
+            value = _value(text.strip())
+            low, high = _RADIO_RANGES[key]
+            if not isinstance(value, float) or not low <= value <= high:
+                raise ConfigError(SOURCE, key, f"must be a number between {low:g} and {high:g}, got {text.strip()!r}")
+            radio[key] = value
+        else:
+            raise ConfigError(
+                SOURCE, key, f"not a presence setting: a field of PresenceSettings or one of {', '.join(_RADIO_RANGES)}"
+            )
+    try:
+        return replace(settings, radio=replace(settings.radio, **radio), **presence)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:  # the message starts with the field's name
+        raise ConfigError(SOURCE, "", str(exc)) from exc
