@@ -16,6 +16,7 @@ Three tables (results: docs/accuracy.md, "How far the boundary transit can go"):
    and with its propagation model set to the harness's channel (the ``[hub.presence]`` keys
    ``path_loss_exponent = 3``, ``gateway_height_m = 0``, ``body_loss_db = 0``, ``shelf_loss_db = 0``): the
    wrong-zone share, split into "early" (the next room decided before the walker crossed the line) and "late".
+   ``--set`` changes the hub's other settings for both rows (its propagation keys are the rows' own).
 """
 
 from __future__ import annotations
@@ -31,10 +32,9 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from edge.errors import ConfigError
 from edge.presence import PresenceSettings, RadioModel
 from firmware_sim.eval.harness import EvalSettings, run
-from firmware_sim.eval.overrides import presence_with
+from firmware_sim.eval.overrides import add_set_option, presence_or_exit
 from firmware_sim.world import build_scenario
 from firmware_sim.world.espresense import (
     ABSORPTION,
@@ -108,14 +108,9 @@ def _table(title: str, columns: Sequence[str]) -> Table:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="1,2,3", help="comma-separated seeds for table 3 (default: %(default)s)")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="a presence setting instead of its default in table 3 (as `corsia eval --set`; "
-                        "the propagation model's keys are table 3's own)")  # fmt: skip
+    add_set_option(parser)
     args = parser.parse_args()
-    try:
-        base = presence_with(args.set)
-    except ConfigError as exc:
-        parser.error(str(exc))
+    base = presence_or_exit(parser, args)
     seeds = [int(s) for s in args.seeds.split(",")]
     console = Console()
 

@@ -22,11 +22,10 @@ from typing import Final
 from rich.console import Console
 from rich.table import Table
 
-from edge.errors import ConfigError
 from edge.presence import ZONE_RULES
 from edge.store import StoreLayout, load_layout
 from firmware_sim.eval.harness import EvalSettings, run
-from firmware_sim.eval.overrides import presence_with
+from firmware_sim.eval.overrides import add_set_option, presence_or_exit
 from firmware_sim.world import Scenario, seeds
 from firmware_sim.world.devices import EidPhone
 from firmware_sim.world.radio import RadioParams
@@ -70,13 +69,9 @@ def main() -> None:
     parser.add_argument("--seeds", default="1,2,3", help="comma-separated seeds (default: %(default)s)")
     parser.add_argument("--minutes", type=float, default=5.0, help="how long each shopper stands (default: 5)")
     parser.add_argument("--rules", default="best-gateway,hmm", help=f"comma-separated, of: {', '.join(ZONE_RULES)}")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="a presence setting instead of its default (as `corsia eval --set`)")  # fmt: skip
+    add_set_option(parser)
     args = parser.parse_args()
-    try:
-        base = presence_with(args.set)
-    except ConfigError as exc:
-        parser.error(str(exc))
+    base = presence_or_exit(parser, args)
     layout = load_layout(DEMO_LAYOUT)
     rules = args.rules.split(",")
     seed_list = [int(s) for s in args.seeds.split(",")]

@@ -29,10 +29,9 @@ from typing import Final
 from rich.console import Console
 from rich.table import Table
 
-from edge.errors import ConfigError
 from firmware_sim.eval.harness import EvalResult, EvalSettings, run
 from firmware_sim.eval.metrics import percentile
-from firmware_sim.eval.overrides import presence_with
+from firmware_sim.eval.overrides import add_set_option, presence_or_exit
 from firmware_sim.world import build_scenario
 
 SETTLE_S: Final = 5.0  # as `corsia eval`: a change counts when the new zone is kept this long
@@ -85,16 +84,12 @@ def main() -> None:
     parser.add_argument("--seeds", default="1,2,3", help="comma-separated seeds (default: %(default)s)")
     parser.add_argument("--scenario", default="store-busy", choices=("store-busy", "store-small"),
                         help="the world (store-small: a quick check, not a measurement)")  # fmt: skip
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="a [hub.presence] setting instead of its default (repeatable)")  # fmt: skip
+    add_set_option(parser)
     args = parser.parse_args()
-    try:
-        presence = presence_with(args.set)
-    except ConfigError as exc:
-        parser.error(str(exc))
+    presence = presence_or_exit(parser, args)
     settings = EvalSettings(presence=presence)
     console = Console(width=120)  # the tables stay readable when piped
-    label = ", ".join(args.set) or "the defaults"
+    label = ", ".join(args.presence_set) or "the defaults"
 
     summary = Table(title=f"1. {args.scenario}, {presence.rule}, {label}")
     for column in ("seed", "zone accuracy", "switch p50 / p95", "zone events / min", "exit p95"):

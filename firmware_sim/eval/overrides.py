@@ -9,6 +9,7 @@ booleans, anything else stays a string; the settings' own validation then checks
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Sequence
 from dataclasses import fields, replace
 
@@ -63,3 +64,17 @@ def presence_with(pairs: Sequence[str], base: PresenceSettings | None = None) ->
         return replace(settings, radio=replace(settings.radio, **radio), **presence)  # type: ignore[arg-type]
     except (TypeError, ValueError) as exc:  # the message starts with the field's name
         raise ConfigError(SOURCE, "", str(exc)) from exc
+
+
+def add_set_option(parser: argparse.ArgumentParser) -> None:
+    """The benchmarks' ``--set KEY=VALUE`` option (repeatable), read back with `presence_or_exit`."""
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="presence_set",
+                        help="a presence setting instead of its default, as in corsia eval (repeatable)")  # fmt: skip
+
+
+def presence_or_exit(parser: argparse.ArgumentParser, args: argparse.Namespace) -> PresenceSettings:
+    """The settings of `add_set_option`'s pairs; a bad pair ends the program with the parser's usage error."""
+    try:
+        return presence_with(args.presence_set)
+    except ConfigError as exc:
+        parser.error(str(exc))
