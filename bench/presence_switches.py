@@ -29,8 +29,8 @@ from typing import Final
 from rich.console import Console
 from rich.table import Table
 
-from firmware_sim.eval.harness import EvalResult, EvalSettings, run
-from firmware_sim.eval.metrics import percentile
+from firmware_sim.eval.harness import TRUTH_STEP_S, EvalResult, EvalSettings, run
+from firmware_sim.eval.metrics import percentile, zone_switches
 from firmware_sim.eval.overrides import add_set_option, presence_or_exit
 from firmware_sim.world import build_scenario
 
@@ -52,30 +52,23 @@ class Switch:
 
 
 def switches(result: EvalResult) -> list[Switch]:
-    """Every counted true zone change of every shopper in `result`."""
+    """Every counted true zone change of every shopper in `result` (`corsia eval`'s, `zone_switches`)."""
     kind = {z.id: z.kind.value for z in result.layout.zones}
     rect = {z.id: z.rect for z in result.layout.zones}
     out = []
     for device, truth in result.truth.items():
         decided = result.decided[device]
-        for i in range(1, len(truth)):
-            t, _x, _y, zone = truth[i]
-            prev = truth[i - 1][3]
-            if zone is None or prev is None or zone == prev:
-                continue
-            j = i
-            while j + 1 < len(truth) and truth[j + 1][3] == zone:
-                j += 1
-            if truth[j][0] - t < SETTLE_S:
-                continue
-            hit = decided.first_time(zone, t, truth[j][0] + 0.001)
+        for i, last, latency in zone_switches([(t, zone) for t, _x, _y, zone in truth], decided, SETTLE_S):
+            t, zone, prev = truth[i][0], truth[i][3], truth[i - 1][3]
+            assert zone is not None  # a change is between two zones
+            assert prev is not None
             away = []
             for after in AFTER_S:
-                k = min(j, i + round(after / 0.1))  # truth is sampled every 100 ms
+                k = min(last, i + round(after / TRUTH_STEP_S))
                 away.append(rect[prev].distance_to(truth[k][1], truth[k][2]))
             then = decided.at(t + 3.0)
             named = {prev: "the zone left", zone: "the new zone", None: "none"}.get(then, "another zone")
-            out.append(Switch((kind[prev], kind[zone]), None if hit is None else hit - t, away, named))
+            out.append(Switch((kind[prev], kind[zone]), latency, away, named))
     return out
 
 
@@ -98,7 +91,7 @@ def main() -> None:
     for seed in (int(s) for s in args.seeds.split(",")):
         result = run(build_scenario(args.scenario, seed), settings, name=args.scenario, seed=seed)
         scores = result.scores
-        minutes = scores.samples * 0.1 / 60.0
+        minutes = scores.samples * TRUTH_STEP_S / 60.0
         zone_events = sum(e.event == "zone" for e in result.events)
         summary.add_row(str(seed), f"{scores.accuracy:.1%}",
                         f"{percentile(scores.switch_s, 0.5):.1f} / {percentile(scores.switch_s, 0.95):.1f} s",

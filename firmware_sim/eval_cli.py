@@ -6,26 +6,25 @@ import argparse
 from pathlib import Path
 
 SCENARIOS = ("espresense-walk", "espresense-boundary", "store-busy", "store-small")
-# Spelled out rather than imported: importing the presence package (numpy) would slow every `corsia` command's
-# start. A test checks them against `edge.presence.ZONE_RULES` and `gateway.filters.FILTER_KINDS`.
-RULES = ("best-gateway", "zone-max", "zone-mean-top2", "model", "hmm", "hmm-points")
-FILTERS = ("kalman", "ewma", "window")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    # Imported here: `corsia` builds only the chosen command's options, and this command loads them anyway.
+    from edge.presence import ZONE_RULES
+    from firmware_sim.eval.overrides import add_set_option
+    from gateway.filters import FILTER_KINDS
+
     parser.add_argument("--scenario", required=True, choices=SCENARIOS, help="the world to simulate")
     parser.add_argument("--seed", type=int, default=1, help="the world's random seed (default: %(default)s)")
     parser.add_argument("--noise-db", type=float, default=None, help="shadowing σ in dB (default: the scenario's)")
     parser.add_argument("--layout", metavar="FILE", default=None,
                         help="a store layout (docs/store-layout.md) instead of the demo store, for store-busy and "
                         "store-small: how a store's own floor and gateways would do")  # fmt: skip
-    parser.add_argument("--filter", choices=FILTERS, default=None,
+    parser.add_argument("--filter", choices=FILTER_KINDS, default=None,
                         help="the gateways' RSSI filter (default: the gateway's default)")  # fmt: skip
-    parser.add_argument("--rule", choices=RULES, default=None,
+    parser.add_argument("--rule", choices=ZONE_RULES, default=None,
                         help="the hub's zone rule (default: the presence engine's default)")  # fmt: skip
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="presence_set",
-                        help="a hub presence setting instead of its default, as in [hub.presence] (repeatable; "
-                        "e.g. hmm_evidence=1.3, path_loss_exponent=3)")  # fmt: skip
+    add_set_option(parser)
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     parser.add_argument("--plots", metavar="DIR", help="write PNG plots: map, confusion matrix, accuracy vs noise")
     parser.add_argument("--noise-sweep", default="1,2,2.5,3,4,5,6",

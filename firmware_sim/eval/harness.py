@@ -13,6 +13,7 @@ import heapq
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Final
 
 from edge.identity import EidResolver
 from edge.presence import JourneyEvent, PresenceEngine, PresenceSettings
@@ -22,6 +23,9 @@ from firmware_sim.world import Scenario
 from gateway.allowlist import AllowList
 from gateway.filters import FilterSettings
 from gateway.pipeline import Pipeline
+
+TRUTH_STEP_S: Final = 0.1
+"""The ground truth's sampling interval: each sample is 100 ms of in-store time in the scores."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +123,7 @@ def run(scenario: Scenario, settings: EvalSettings | None = None, *, name: str =
     report_until(end + settings.presence.exit_timeout_s + 5.0)
 
     truth: dict[str, list[tuple[float, float, float, str | None]]] = defaultdict(list)
-    for sample in scenario.truth(step_s=0.1):
+    for sample in scenario.truth(step_s=TRUTH_STEP_S):
         if sample.device_id in tracked:
             zone = sample.zone if sample.in_store else None
             truth[sample.device_id].append((sample.t, sample.x, sample.y, zone))

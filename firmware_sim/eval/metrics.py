@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -172,24 +172,32 @@ def score_device(
             else:
                 scores.exit_s.append(left - b)
 
-    # Zone switches that the shopper then kept for settle_s.
+    for _first, _last, latency in zone_switches(truth, decided, settle_s):  # changes kept for settle_s
+        if latency is None:
+            scores.missed_switches += 1
+        else:
+            scores.switch_s.append(latency)
+
+
+def zone_switches(
+    truth: Sequence[tuple[float, str | None]], decided: Timeline, settle_s: float = 5.0
+) -> Iterator[tuple[int, int, float | None]]:
+    """The true zone changes in `truth` to a zone then kept for `settle_s` or more: the index of the change's
+    first sample, of the last sample in the new zone, and the latency of its first decision (None: never while
+    the shopper stayed)."""
     for i in range(1, len(truth)):
         t, zone = truth[i]
         prev = truth[i - 1][1]
         if zone is None or prev is None or zone == prev:
             continue
-        kept_until = t
         j = i
-        while j < len(truth) and truth[j][1] == zone:
-            kept_until = truth[j][0]
+        while j + 1 < len(truth) and truth[j + 1][1] == zone:
             j += 1
+        kept_until = truth[j][0]
         if kept_until - t < settle_s:
             continue
         hit = decided.first_time(zone, t, kept_until + 0.001)
-        if hit is None:
-            scores.missed_switches += 1
-        else:
-            scores.switch_s.append(hit - t)
+        yield i, j, None if hit is None else hit - t
 
 
 def score_phases(truth: Sequence[tuple[float, float, float, str | None]], decided: Timeline, scores: Scores) -> None:

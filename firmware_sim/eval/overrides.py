@@ -3,8 +3,8 @@ setting before a store changes its ``[hub.presence]``.
 
 A key is a `PresenceSettings` field (``hmm_evidence``, ``points_switch_p``, ``exit_timeout_s`` ...) or one of the
 propagation model's four that ``[hub.presence]`` sets (``path_loss_exponent``, ``shelf_loss_db``,
-``gateway_height_m``, ``body_loss_db``, within the same ranges). Numbers become floats, ``true`` and ``false``
-booleans, anything else stays a string; the settings' own validation then checks the value.
+``gateway_height_m``, ``body_loss_db``, checked by that section's own rules). Numbers become floats, ``true`` and
+``false`` booleans, anything else stays a string; the settings' own validation then checks the value.
 """
 
 from __future__ import annotations
@@ -13,18 +13,16 @@ import argparse
 from collections.abc import Sequence
 from dataclasses import fields, replace
 
+from edge.config.checks import InvalidValue
+from edge.config.sections import HubPresenceSection
 from edge.errors import ConfigError
-from edge.presence import PresenceSettings
+from edge.presence import PresenceSettings, RadioModel
 
 SOURCE = "--set"
 
 _PRESENCE_KEYS = frozenset(f.name for f in fields(PresenceSettings)) - {"radio"}
-_RADIO_RANGES = {  # as [hub.presence] checks them (edge.config.sections)
-    "path_loss_exponent": (1.0, 6.0),
-    "shelf_loss_db": (0.0, 30.0),
-    "gateway_height_m": (0.0, 20.0),
-    "body_loss_db": (0.0, 30.0),
-}
+# The propagation model's keys that [hub.presence] sets, checked by that section's own rules.
+_RADIO_KEYS = tuple(f.name for f in fields(HubPresenceSection) if f.name in {g.name for g in fields(RadioModel)})
 
 
 def _value(text: str) -> object:
@@ -50,16 +48,19 @@ def presence_with(pairs: Sequence[str], base: PresenceSettings | None = None) ->
             raise ConfigError(SOURCE, "", f"expected KEY=VALUE, got {pair!r}")
         if key in _PRESENCE_KEYS:
             presence[key] = _value(text.strip())
-        elif key in _RADIO_RANGES:
+        elif key in _RADIO_KEYS:
             value = _value(text.strip())
-            low, high = _RADIO_RANGES[key]
-            if not isinstance(value, float) or not low <= value <= high:
-                raise ConfigError(SOURCE, key, f"must be a number between {low:g} and {high:g}, got {text.strip()!r}")
+            if not isinstance(value, float):
+                raise ConfigError(SOURCE, key, f"must be a number, got {text.strip()!r}")
             radio[key] = value
         else:
             raise ConfigError(
-                SOURCE, key, f"not a presence setting: a field of PresenceSettings or one of {', '.join(_RADIO_RANGES)}"
+                SOURCE, key, f"not a presence setting: a field of PresenceSettings or one of {', '.join(_RADIO_KEYS)}"
             )
+    try:
+        HubPresenceSection(**radio)  # type: ignore[arg-type]
+    except InvalidValue as exc:
+        raise ConfigError(SOURCE, exc.key, exc.reason) from exc
     try:
         return replace(settings, radio=replace(settings.radio, **radio), **presence)  # type: ignore[arg-type]
     except (TypeError, ValueError) as exc:  # the message starts with the field's name
@@ -67,9 +68,11 @@ def presence_with(pairs: Sequence[str], base: PresenceSettings | None = None) ->
 
 
 def add_set_option(parser: argparse.ArgumentParser) -> None:
-    """The benchmarks' ``--set KEY=VALUE`` option (repeatable), read back with `presence_or_exit`."""
+    """The ``--set KEY=VALUE`` option (repeatable) of `corsia eval` and the benchmarks, read with `presence_with`
+    (or `presence_or_exit`) from ``args.presence_set``."""
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="presence_set",
-                        help="a presence setting instead of its default, as in corsia eval (repeatable)")  # fmt: skip
+                        help="a hub presence setting instead of its default, as in [hub.presence] (repeatable; "
+                        "e.g. hmm_evidence=1.3, path_loss_exponent=3)")  # fmt: skip
 
 
 def presence_or_exit(parser: argparse.ArgumentParser, args: argparse.Namespace) -> PresenceSettings:

@@ -106,12 +106,12 @@ def test_eval_runs_a_store_scenario_on_another_stores_layout(tmp_path: Path) -> 
 
 def test_eval_offers_every_zone_rule_and_filter_and_runs_the_one_chosen(tmp_path: Path) -> None:
     from edge.presence import ZONE_RULES
-    from firmware_sim.eval_cli import FILTERS, RULES
     from gateway.filters import FILTER_KINDS
 
-    # The lists are spelled out in the CLI so that it starts without numpy; they must not fall behind.
-    assert RULES == ZONE_RULES
-    assert FILTERS == FILTER_KINDS
+    usage = _corsia_eval("--help")
+    assert usage.returncode == 0
+    assert f"--rule {{{','.join(ZONE_RULES)}}}" in " ".join(usage.stdout.split())
+    assert f"--filter {{{','.join(FILTER_KINDS)}}}" in " ".join(usage.stdout.split())
     out = tmp_path / "walk.json"
     result = _corsia_eval("--scenario", "espresense-walk", "--rule", "hmm-points", "--filter", "ewma",
                           "--json", str(out))  # fmt: skip

@@ -40,8 +40,9 @@ def test_later_pairs_win_and_a_base_is_kept() -> None:
         ("hmm_evidence=lots", "hmm_evidence: must be a number"),
         ("points_switch_p=0.3", "points_switch_p: must be at least 0.5"),
         ("rule=nearest", "rule: must be one of"),
-        ("path_loss_exponent=9", "path_loss_exponent: must be a number between 1 and 6, got '9'"),
-        ("body_loss_db=loud", "body_loss_db: must be a number between 0 and 30"),
+        ("path_loss_exponent=9", "path_loss_exponent: must be between 1.0 and 6.0, got 9.0"),
+        ("body_loss_db=31", "body_loss_db: must be between 0.0 and 30.0, got 31.0"),
+        ("body_loss_db=loud", "body_loss_db: must be a number, got 'loud'"),
     ],
 )
 def test_a_bad_pair_is_a_configuration_error_naming_it(pair: str, message: str) -> None:
