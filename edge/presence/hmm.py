@@ -55,6 +55,9 @@ MIN_PASSAGE_M: Final = 0.8
 MAX_EVIDENCE_DT_S: Final = 2.0
 """The most seconds of evidence one update counts: a device unevaluated for longer has no more fresh readings."""
 
+Probabilities = npt.NDArray[np.floating[Any]]
+"""Devices' (or one device's) probabilities over the states, in the state's type (`ZoneHmm.state_dtype`)."""
+
 
 def _overlap(a0: float, a1: float, b0: float, b1: float) -> tuple[float, float] | None:
     lo, hi = max(a0, b0), min(a1, b1)
@@ -149,28 +152,29 @@ class ZoneHmm:
         self.sigma = model.model.sigma_db
         self.gateway_zones = np.asarray(model.gateway_zones, dtype=np.intp)
 
-    def prior(self) -> npt.NDArray[np.float64]:
+    def prior(self) -> Probabilities:
         """Where a device is before any evidence: every zone as likely."""
         return np.full(self.zone_count, 1.0 / self.zone_count)
 
-    def predict(self, p: npt.NDArray[np.float64], dt: float) -> npt.NDArray[np.float64]:
+    def predict(self, p: Probabilities, dt: float) -> Probabilities:
         """`p` after `dt` seconds of walking (`dt` ≥ 0)."""
-        out: npt.NDArray[np.float64] = self.predict_many(p[None, :], np.array([dt]))[0]
+        out: Probabilities = self.predict_many(p[None, :], np.array([dt]))[0]
         return out
 
-    def predict_many(self, p: npt.NDArray[np.float64], dt: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    def predict_many(self, p: Probabilities, dt: npt.NDArray[np.float64]) -> Probabilities:
         """`predict` for many devices at once: `p` devices x states, `dt` per device."""
         leave = 1.0 - np.exp(-self.rates[None, :] * dt[:, None])
         moving = p * leave
-        out: npt.NDArray[np.float64] = p - moving + moving @ self.moves
+        out: Probabilities = p - moving + moving @ self.moves
         return self._jumps(out, dt, 1.0 / self.zone_count)
 
     def _jumps(
-        self, p: npt.NDArray[np.float64], dt: npt.NDArray[np.float64], anywhere: float | npt.NDArray[np.float64]
-    ) -> npt.NDArray[np.float64]:
+        self, p: Probabilities, dt: npt.NDArray[np.float64], anywhere: float | npt.NDArray[np.floating[Any]]
+    ) -> Probabilities:
         """`p` with the jumps of `dt` seconds: a share of each row lands `anywhere` (a distribution over states)."""
-        jump = (1.0 - np.exp(-self.jump_rate * dt))[:, None]
-        out: npt.NDArray[np.float64] = p * (1.0 - jump) + jump * anywhere
+        jump = (1.0 - np.exp(-self.jump_rate * dt)).astype(p.dtype)[:, None]
+        out: Probabilities = p * (1.0 - jump)
+        out += jump * anywhere
         return out
 
     def log_likelihoods(self, heard: Sequence[int], readings: Sequence[float]) -> npt.NDArray[np.float64]:
@@ -212,31 +216,33 @@ class ZoneHmm:
             out[k] = -(d * d) / (2.0 * self.sigma * self.sigma)
         return out
 
-    def zones(self, p: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    def zones(self, p: Probabilities) -> Probabilities:
         """The zones' probabilities in state `p`."""
-        out: npt.NDArray[np.float64] = self.zones_many(p[None, :])[0]
+        out: Probabilities = self.zones_many(p[None, :])[0]
         return out
 
-    def zones_many(self, p: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    def zones_many(self, p: Probabilities) -> Probabilities:
         """`zones` for many devices at once (here the states are the zones)."""
         return p
 
-    def update(self, p: npt.NDArray[np.float64], loglik: npt.NDArray[np.float64], dt: float) -> npt.NDArray[np.float64]:
+    def update(self, p: Probabilities, loglik: npt.NDArray[np.float64], dt: float) -> Probabilities:
         """Bayes' rule with the evidence of `dt` seconds (weighted by `evidence` per second), normalised."""
-        out: npt.NDArray[np.float64] = self.update_many(p[None, :], loglik[None, :], np.array([dt]))[0]
+        out: Probabilities = self.update_many(p[None, :], loglik[None, :], np.array([dt]))[0]
         return out
 
     def update_many(
-        self, p: npt.NDArray[np.float64], loglik: npt.NDArray[np.float64], dt: npt.NDArray[np.float64]
-    ) -> npt.NDArray[np.float64]:
-        """`update` for many devices at once."""
-        w = self.evidence * np.minimum(dt, MAX_EVIDENCE_DT_S)
+        self, p: Probabilities, loglik: npt.NDArray[np.float64], dt: npt.NDArray[np.float64]
+    ) -> Probabilities:
+        """`update` for many devices at once, in `p`'s type."""
+        w = (self.evidence * np.minimum(dt, MAX_EVIDENCE_DT_S)).astype(p.dtype)
         with np.errstate(divide="ignore"):
-            logp = np.log(p) + w[:, None] * loglik
+            logp = np.log(p)
+        logp += w[:, None] * loglik.astype(p.dtype, copy=False)
         top = logp.max(axis=1, keepdims=True)
         with np.errstate(invalid="ignore"):
-            q = np.exp(logp - top)
-        out: npt.NDArray[np.float64] = q / q.sum(axis=1, keepdims=True)
+            logp -= top
+            out: Probabilities = np.exp(logp, out=logp)
+            out /= out.sum(axis=1, keepdims=True)
         lost = ~np.isfinite(top[:, 0])
         if lost.any():  # no state can explain the readings (cannot happen with a grid): keep p
             out[lost] = p[lost]
@@ -275,26 +281,28 @@ class HmmRule:
         self._free: list[int] = []
 
     def __call__(self, rssi: list[float], seen: list[float], horizon: float, current: int) -> tuple[int, float, float]:
-        if self._due(rssi, horizon):
+        post = self._posteriors.get(id(rssi))
+        if post is None or post.rssi is not rssi or not 0.0 <= horizon - post.horizon < self._step:
             self._update([(rssi, seen)], horizon)
-        post = self._posteriors[id(rssi)]
+            post = self._posteriors[id(rssi)]
         best = post.best
         if best < 0:
             return -1, NEG_INF, NEG_INF
         zones = post.zones
         return best, zones[best], zones[current] if current >= 0 else NEG_INF
 
-    def prepare(self, devices: Sequence[tuple[list[float], list[float]]], horizon: float) -> None:
-        """Bring the devices' posteriors up to `horizon` (those due an update) ahead of calls for them."""
-        # once each: a device may be in a batch twice (two EIDs of one phone around a rotation)
-        due = {id(rssi): (rssi, seen) for rssi, seen in devices if self._due(rssi, horizon)}
+    def prepare(self, devices: Sequence[tuple[list[float], list[float]]], horizon: float) -> set[int]:
+        """Bring the devices' posteriors up to `horizon` (those due an update) ahead of calls for them; returns
+        the `id` of each updated device's readings list."""
+        posteriors, step = self._posteriors, self._step
+        due: dict[int, tuple[list[float], list[float]]] = {}
+        for rssi, seen in devices:  # a device may be in a batch twice (two EIDs of one phone around a rotation)
+            post = posteriors.get(id(rssi))
+            if post is None or post.rssi is not rssi or not 0.0 <= horizon - post.horizon < step:
+                due[id(rssi)] = (rssi, seen)
         if due:
             self._update(list(due.values()), horizon)
-
-    def _due(self, rssi: list[float], horizon: float) -> bool:
-        """Whether the device of `rssi` has no posterior yet, or one older than a step at `horizon`."""
-        post = self._posteriors.get(id(rssi))
-        return post is None or post.rssi is not rssi or not 0.0 <= horizon - post.horizon < self._step
+        return set(due)
 
     def forget(self, rssi: list[float]) -> None:
         """Drop the state kept with `rssi` (its device's visit has ended)."""
@@ -326,7 +334,7 @@ class HmmRule:
                 dts.append(max(0.0, horizon - post.horizon))
             posts.append(post)
         rows = np.array([post.row for post in posts], dtype=np.intp)
-        p = self._rows[rows].astype(np.float64)
+        p = self._rows[rows]
         dt = np.array(dts)
         new = dt < 0.0
         dt[new] = self._step

@@ -15,7 +15,9 @@ follows the shopper along the floor, and a zone's probability is the sum over it
 
 The step is a float32 matrix product over the points (the demo store's 600 at 1 m: 25 µs); a floor of more than
 `DENSE_MAX_POINTS` points gathers over each point's reachable neighbours instead (a few dozen at 1 m), whose
-memory and cost grow with the area, not its square.
+memory and cost grow with the area, not its square. The posterior is kept, stepped and updated in float32: the
+likelihoods come out of float32 products, so more would only carry their rounding, and it halves the memory
+traffic of every pass over the points.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from edge.presence.hmm import ZoneHmm
+from edge.presence.hmm import Probabilities, ZoneHmm
 from edge.presence.model import ZoneModel, shelf_crossings, shelf_segments
 from edge.presence.settings import PresenceSettings
 from edge.store import StoreLayout
@@ -49,7 +51,8 @@ class PointHmm(ZoneHmm):
         self.points = len(px)
         self.states = self.points
         self.state_dtype = np.float32  # the step is a float32 product: more would be rounded away there anyway
-        self._in_zone = np.zeros((self.points, self.zone_count))  # points x zones: 1 where the point is in the zone
+        # points x zones: 1 where the point is in the zone
+        self._in_zone = np.zeros((self.points, self.zone_count), dtype=np.float32)
         self._in_zone[np.arange(self.points), self.point_zones] = 1.0
         counts = np.bincount(self.point_zones, minlength=self.zone_count).astype(np.float64)
         present = counts > 0
@@ -57,6 +60,7 @@ class PointHmm(ZoneHmm):
         self._anywhere: npt.NDArray[np.float64] = (1.0 / present.sum() / np.where(present, counts, 1.0))[
             self.point_zones
         ]
+        self._anywhere32 = self._anywhere.astype(np.float32)  # for the step's float32 rows
         shelves = shelf_segments(layout)
         walk, shuffle, walking = settings.points_walk_m, settings.points_shuffle_m, settings.points_walking
         reach = REACH_SIGMAS * max(walk, shuffle)
@@ -90,21 +94,20 @@ class PointHmm(ZoneHmm):
                 self._weight[near, filled[near]] = w
                 filled[near] += 1
 
-    def prior(self) -> npt.NDArray[np.float64]:
+    def prior(self) -> Probabilities:
         """Where a device is before any evidence: every zone as likely (as for `ZoneHmm`), and within a zone every
         point. Not every point: a device heard by one gateway would start in the largest zones."""
         return self._anywhere.copy()
 
-    def predict_many(self, p: npt.NDArray[np.float64], dt: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        """`p` (devices x points) after `dt` seconds (per device)."""
-        q = p.astype(np.float32)
+    def predict_many(self, p: Probabilities, dt: npt.NDArray[np.float64]) -> Probabilities:
+        """`p` (devices x points) after `dt` seconds (per device), in float32: the steps keep each row's total."""
+        q = p.astype(np.float32, copy=False)
         steps = np.minimum(MAX_STEPS, np.maximum(1, np.round(dt))).astype(np.intp)
-        for k in range(1, int(steps.max()) + 1):
-            rows = slice(None) if k == 1 else steps >= k
+        q = self._step(q)
+        for k in range(2, int(steps.max()) + 1):
+            rows = steps >= k
             q[rows] = self._step(q[rows])
-        out = q.astype(np.float64)
-        out /= out.sum(axis=1, keepdims=True)  # float32 rounding, and the steps keep the total
-        return self._jumps(out, dt, self._anywhere)
+        return self._jumps(q, dt, self._anywhere32)
 
     def _step(self, q: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         """One second's step of each row of `q`."""
@@ -123,9 +126,9 @@ class PointHmm(ZoneHmm):
         out: npt.NDArray[np.float64] = super()._fallback(heard, rssi)[:, self.point_zones]
         return out
 
-    def zones_many(self, p: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    def zones_many(self, p: Probabilities) -> Probabilities:
         """The zones' probabilities: the sum over each zone's points."""
-        out: npt.NDArray[np.float64] = p @ self._in_zone
+        out: Probabilities = p @ self._in_zone
         return out
 
 

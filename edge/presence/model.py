@@ -214,7 +214,7 @@ class ZoneModel:
             np.subtract(cost, top[:, None, :], out=cost)
             mean = np.exp(cost, out=cost).sum(axis=1)
             mean *= np.float32(1.0 / self._headings)
-            # The products are float32; Bayes' rule over the points wants float64.
+            # float32 products; Σr² (thousands, the same for every point) is taken off in float64
             out[rows] = np.log(mean) + top
             out[rows] -= self._scale * rr[:, None]
         return out

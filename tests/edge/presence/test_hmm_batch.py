@@ -60,11 +60,13 @@ def test_many_devices_at_once_score_as_one_at_a_time(demo: StoreLayout, model: Z
 def test_prepare_updates_a_device_once_a_step(demo: StoreLayout, model: ZoneModel) -> None:
     rule = HmmRule(PointHmm(demo, PresenceSettings(), model))
     rssi, seen = crowd(model, seed=1)[0]
-    rule.prepare([(rssi, seen)], T0 - 1.0)
+    assert rule.prepare([(rssi, seen)], T0 - 1.0) == {id(rssi)}  # what was updated, for the engine to decide
     first = rule(rssi, seen, T0 - 1.0, 0)
     rssi[:] = [r - 30.0 for r in rssi]  # far weaker: a new update would move the posterior
-    rule.prepare([(rssi, seen)], T0 - 0.5)  # within the step: kept
+    assert rule.prepare([(rssi, seen)], T0 - 0.5) == set()  # within the step: kept
     assert rule(rssi, seen, T0 - 0.5, 0) == first
+    assert rule.prepare([(rssi, seen)], T0) == {id(rssi)}
+    assert rule(rssi, seen, T0, 0) != first
 
 
 def test_a_forgotten_device_leaves_its_row_to_the_next_with_no_trace(demo: StoreLayout, model: ZoneModel) -> None:
@@ -95,11 +97,12 @@ def test_the_model_scores_many_devices_as_it_scores_each(model: ZoneModel) -> No
         assert np.allclose(best[k], model.log_likelihoods(gs, rs), atol=1e-3)
 
 
-def journeys(demo: StoreLayout, model: ZoneModel, rule: ZoneRule) -> list[JourneyEvent]:
+def journeys(demo: StoreLayout, model: ZoneModel, rule: ZoneRule, hold_s: float = 0.0) -> list[JourneyEvent]:
     """A minute of `DEVICES` shoppers walking between random points, every gateway reporting each of them once a
     second in one batch (with 3 dB of noise): the engine's journey events."""
     rnd = random.Random(5)
-    engine = PresenceEngine(demo, PresenceSettings(rule=rule, enter_min_dbm=-127.0, enter_inside_min_dbm=-127.0))
+    settings = PresenceSettings(rule=rule, enter_min_dbm=-127.0, enter_inside_min_dbm=-127.0, hmm_hold_s=hold_s)
+    engine = PresenceEngine(demo, settings)
     where = [(rnd.uniform(0, 30), rnd.uniform(0, 20)) for _ in range(DEVICES)]
     to = [(rnd.uniform(0, 30), rnd.uniform(0, 20)) for _ in range(DEVICES)]
     events: list[JourneyEvent] = []
@@ -119,13 +122,15 @@ def journeys(demo: StoreLayout, model: ZoneModel, rule: ZoneRule) -> list[Journe
     return events
 
 
-@pytest.mark.parametrize("rule", ["hmm", "hmm-points"])
+@pytest.mark.parametrize(("rule", "hold_s"), [("hmm", 0.0), ("hmm-points", 0.0), ("hmm-points", 1.5)])
 def test_an_engine_deciding_a_batch_at_once_tells_the_same_journeys(
-    demo: StoreLayout, model: ZoneModel, rule: ZoneRule, monkeypatch: pytest.MonkeyPatch
+    demo: StoreLayout, model: ZoneModel, rule: ZoneRule, hold_s: float, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    batched = journeys(demo, model, rule)
-    monkeypatch.setattr(HmmRule, "prepare", lambda self, devices, horizon: None)
-    one_by_one = journeys(demo, model, rule)
+    # Batched, the engine updates a batch's devices together and decides a device only when its posterior moved
+    # (or a challenger is held); one by one, each sighting updates its device if due and is decided.
+    batched = journeys(demo, model, rule, hold_s)
+    monkeypatch.setattr(PresenceEngine, "_prepare", lambda self, *args: None)
+    one_by_one = journeys(demo, model, rule, hold_s)
     assert sum(e.event == "zone" for e in batched) > DEVICES  # the shoppers do move between zones
     assert batched == one_by_one
 
@@ -137,7 +142,7 @@ def test_a_device_twice_in_a_batch_is_updated_once(demo: StoreLayout, model: Zon
     rssi, seen = readings_at(model, 1.5, 12.5), [T0] * len(demo.gateways)
     for k in range(3):
         seen = [T0 + k] * len(seen)
-        twice.prepare([(rssi, seen), (rssi, seen)], T0 + k - 1.0)
+        assert twice.prepare([(rssi, seen), (rssi, seen)], T0 + k - 1.0) == {id(rssi)}
         got = twice(rssi, seen, T0 + k - 1.0, 0)
         assert got == once(rssi, seen, T0 + k - 1.0, 0)
         assert demo.zones[got[0]].id == "aisle-1"
