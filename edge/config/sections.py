@@ -9,6 +9,7 @@ a test keeps the two in step.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from edge.config.checks import (
     SLUG,
@@ -30,10 +31,16 @@ from edge.config.checks import (
     time_window,
     time_zone,
 )
-from edge.presence.settings import ZONE_RULES, PresenceSettings
+from edge.presence.settings import RADIO_LIMITS, ZONE_RULES, PresenceSettings
 
 # The hub's presence keys default to the engine's own defaults, so the two cannot drift apart.
 _PRESENCE = PresenceSettings()
+
+
+def _radio_key(name: str) -> Any:
+    """A ``[hub.presence]`` key of the propagation model: the engine's default, and the model's own range
+    (`edge.presence.settings.RADIO_LIMITS`)."""
+    return field(default=getattr(_PRESENCE.radio, name), metadata=checked(between(*RADIO_LIMITS[name])))
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,10 +142,10 @@ class HubPresenceSection(Section):
     hmm_evidence: float = field(default=_PRESENCE.hmm_evidence, metadata=checked(above(0, at_most=100)))
     hmm_switch_p: float = field(default=_PRESENCE.hmm_switch_p, metadata=checked(between(0.5, 0.99)))
     points_switch_p: float = field(default=_PRESENCE.points_switch_p, metadata=checked(between(0.5, 0.99)))
-    path_loss_exponent: float = field(default=_PRESENCE.radio.path_loss_exponent, metadata=checked(between(1.0, 6.0)))
-    shelf_loss_db: float = field(default=_PRESENCE.radio.shelf_loss_db, metadata=checked(between(0.0, 30.0)))
-    gateway_height_m: float = field(default=_PRESENCE.radio.gateway_height_m, metadata=checked(between(0.0, 20.0)))
-    body_loss_db: float = field(default=_PRESENCE.radio.body_loss_db, metadata=checked(between(0.0, 30.0)))
+    path_loss_exponent: float = _radio_key("path_loss_exponent")
+    shelf_loss_db: float = _radio_key("shelf_loss_db")
+    gateway_height_m: float = _radio_key("gateway_height_m")
+    body_loss_db: float = _radio_key("body_loss_db")
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,9 +35,24 @@ def _duration(name: str, value: object, *, allow_zero: bool = False) -> None:
         raise ValueError(f"{name}: must be {low} and at most {MAX_DURATION_S:g} s, got {value!r}")
 
 
+RADIO_LIMITS: Final[dict[str, tuple[float, float]]] = {
+    "path_loss_exponent": (1.0, 6.0),
+    "shelf_loss_db": (0.0, 30.0),
+    "gateway_height_m": (0.0, 20.0),
+    "body_loss_db": (0.0, 30.0),
+    "sigma_db": (0.1, 30.0),
+    "use_above_dbm": (-127.0, 0.0),
+    "grid_m": (0.1, 5.0),
+    "recompute_s": (0.01, MAX_DURATION_S),
+}
+"""The range of each number of `RadioModel` (``[hub.presence]`` checks the keys it sets against the same)."""
+MAX_HEADINGS: Final = 64
+
+
 @dataclass(frozen=True, slots=True)
 class RadioModel:
-    """The hub's generic propagation model for the ``model`` rule."""
+    """The hub's generic propagation model for the ``model`` and ``hmm`` rules. Construction validates: a bad value
+    raises `ValueError` whose message starts with the field name."""
 
     path_loss_exponent: float = 2.0
     shelf_loss_db: float = 3.0
@@ -48,6 +63,16 @@ class RadioModel:
     use_above_dbm: float = -80.0  # weaker readings are mostly the noise peaks that cleared the receiver's floor
     grid_m: float = 0.5
     recompute_s: float = 0.5
+
+    def __post_init__(self) -> None:
+        for name, (low, high) in RADIO_LIMITS.items():
+            value = _number(name, getattr(self, name))
+            if not low <= value <= high:
+                raise ValueError(f"{name}: must be between {low:g} and {high:g}, got {getattr(self, name)!r}")
+            object.__setattr__(self, name, value)  # a float, as the settings keep every number
+        headings = self.headings
+        if isinstance(headings, bool) or not isinstance(headings, int) or not 1 <= headings <= MAX_HEADINGS:
+            raise ValueError(f"headings: must be a whole number from 1 to {MAX_HEADINGS}, got {headings!r}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -57,3 +57,31 @@ def test_weak_readings_below_the_floor_are_ignored(layout: StoreLayout) -> None:
     events = engine.ingest("gw-09", 2, 101.0, [("shopper", -70.0)], now=101.0)
     assert [(e.device, e.event) for e in events] == [("shopper", "enter")]
     assert engine.stats.weak == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"path_loss_exponent": 0.0}, "path_loss_exponent"),
+        ({"shelf_loss_db": -1.0}, "shelf_loss_db"),
+        ({"gateway_height_m": float("nan")}, "gateway_height_m"),
+        ({"body_loss_db": "6"}, "body_loss_db"),
+        ({"sigma_db": 0.0}, "sigma_db"),  # the likelihoods divide by it
+        ({"use_above_dbm": 10.0}, "use_above_dbm"),
+        ({"grid_m": 0.0}, "grid_m"),  # a grid of infinitely many points
+        ({"recompute_s": True}, "recompute_s"),
+        ({"headings": 0}, "headings"),
+        ({"headings": 2.5}, "headings"),
+        ({"headings": True}, "headings"),
+    ],
+)
+def test_a_bad_propagation_model_names_its_field(kwargs: dict[str, object], field: str) -> None:
+    with pytest.raises(ValueError, match=f"^{field}: "):
+        RadioModel(**kwargs)  # type: ignore[arg-type]
+
+
+def test_the_propagation_model_keeps_its_numbers_as_floats() -> None:
+    radio = RadioModel(path_loss_exponent=3, gateway_height_m=0)
+    assert isinstance(radio.path_loss_exponent, float)
+    assert isinstance(radio.gateway_height_m, float)
+    assert radio == RadioModel(path_loss_exponent=3.0, gateway_height_m=0.0)
