@@ -172,6 +172,10 @@ class HubSection(Section):
     passers-by in (accuracy.md)."""
     enter_inside_min_dbm: float = field(default=_PRESENCE.enter_inside_min_dbm, metadata=checked(between(-127, 0)))
     """The same for the gateways away from the front, which hear the pavement only faintly."""
+    door_exit_dbm: float = field(default=_PRESENCE.door_exit_dbm, metadata=checked(between(-127, 0)))
+    """Placed at the doors and every reading below this for `door_confirm_s`: gone out, walking off along the
+    pavement. -127 turns it off."""
+    door_confirm_s: float = field(default=_PRESENCE.door_confirm_s, metadata=checked(between(0, 60)))
     secret_key_file: str = field(default="var/hub-secret.key", metadata=checked(not_empty))
     public_url: str = field(default="http://127.0.0.1:8000", metadata=checked(http_url))
     timezone: str = field(default="Europe/Rome", metadata=checked(time_zone))

@@ -81,6 +81,8 @@ def presence_settings(hub: HubSection) -> PresenceSettings:
         rejoin_s=hub.rejoin_s,
         enter_min_dbm=hub.enter_min_dbm,
         enter_inside_min_dbm=hub.enter_inside_min_dbm,
+        door_exit_dbm=hub.door_exit_dbm,
+        door_confirm_s=hub.door_confirm_s,
         rule=p.rule,  # type: ignore[arg-type]  # one of ZONE_RULES: the config checked it
         hmm_evidence=p.hmm_evidence,
         hmm_switch_p=p.hmm_switch_p,

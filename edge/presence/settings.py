@@ -120,9 +120,11 @@ class PresenceSettings:
     """The same floor for the gateways of the other zones, away from the front: the pavement is heard there only
     through the front and across the store, so a weaker reading already means someone inside (a shopper who
     walked in shadowed from the doors' gateway). Set it to `enter_min_dbm` for one floor everywhere."""
-    door_exit_dbm: float = -127.0
-    """While a device's zone is an entrance, its strongest fresh reading falling below this ends the visit at
-    once: it has gone out through the doors and is walking away, still heard through the front."""
+    door_exit_dbm: float = -84.0
+    """While a device's zone is an entrance, its strongest fresh reading staying below this for `door_confirm_s`
+    ends the visit: it has gone out through the doors and is walking away along the pavement, still heard through
+    the front. Measured in the busy hour: the exit p95 within 15 s on every seed, for a few visits an hour split
+    by a shopper fading at the doors (`rejoin_s` makes each one visit again). -127 turns it off."""
     door_confirm_s: float = 4.0
     """How long readings must stay below `door_exit_dbm` (and nothing reach `enter_min_dbm`) before the
     visit ends: a shopper turning back at the doors keeps the visit."""

@@ -301,6 +301,7 @@ def test_out_of_range_values_are_errors(tmp_path: Path, section: str, key: str, 
         (HubConfig, '[hub.presence]\nrule = "nearest"', "hub.presence.rule", "must be one of best-gateway"),
         (HubConfig, "[hub.presence]\nhmm_switch_p = 1.0", "hub.presence.hmm_switch_p", "must be between 0.5 and 0.99"),
         (HubConfig, "[hub.presence]\nbody_loss_db = 31", "hub.presence.body_loss_db", "must be between 0.0 and 30.0"),
+        (HubConfig, "[hub]\ndoor_confirm_s = 90", "hub.door_confirm_s", "must be between 0 and 60"),
         (HubConfig, "[hub]\nentrance_exit_s = 9", "hub.entrance_exit_s", "must not exceed exit_timeout_s (8.0)"),
         (HubConfig, '[hub]\npoints_multipliers = ["run"]', "hub.points_multipliers", "item 1: must be"),
         (HubConfig, '[hub]\npoints_multipliers = ["running=-1"]', "hub.points_multipliers", "item 1: must be"),
@@ -770,13 +771,14 @@ def test_the_hub_presence_defaults_are_the_engine_defaults() -> None:
 def test_the_hub_presence_keys_reach_the_engine(tmp_path: Path) -> None:
     path = tmp_path / "hub.toml"
     path.write_text(
-        "[hub]\nentrance_exit_s = 3\nexit_timeout_s = 10\n"
+        "[hub]\nentrance_exit_s = 3\nexit_timeout_s = 10\ndoor_exit_dbm = -127\ndoor_confirm_s = 6\n"
         '[hub.presence]\nrule = "best-gateway"\nhmm_evidence = 1.5\nhmm_switch_p = 0.9\n'
         "path_loss_exponent = 2.7\nshelf_loss_db = 5\ngateway_height_m = 2.5\nbody_loss_db = 4\n"
     )
     settings = presence_settings(load_hub_config(path, {}).hub)
     assert (settings.rule, settings.hmm_evidence, settings.hmm_switch_p) == ("best-gateway", 1.5, 0.9)
     assert (settings.entrance_exit_s, settings.exit_timeout_s) == (3.0, 10.0)
+    assert (settings.door_exit_dbm, settings.door_confirm_s) == (-127.0, 6.0)  # a store that turns it off
     radio = settings.radio
     assert (radio.path_loss_exponent, radio.shelf_loss_db, radio.gateway_height_m, radio.body_loss_db) == (
         2.7, 5.0, 2.5, 4.0,

@@ -53,3 +53,24 @@ def test_turning_back_at_the_doors_keeps_the_visit() -> None:
     assert feed(engine, {"gw-09": -88.0}, range(5, 7)) == []  # fading for 2 s...
     assert feed(engine, {"gw-09": -70.0}, range(7, 20)) == []  # ...then back in: no exit
     assert engine.devices == 1
+
+
+def test_by_default_a_shopper_fading_at_the_doors_leaves_before_the_timeout() -> None:
+    # Walking off along the pavement, heard through the window below the doors' floor but not unheard: without
+    # the doors' exit the visit would last as long as the readings do.
+    engine = PresenceEngine(DEMO, PresenceSettings(apply_layout_offsets=False))
+    assert feed(engine, {"gw-09": -70.0}, range(0, 5)) == ["enter:entrance"]
+    events = feed(engine, {"gw-09": -86.0}, range(5, 20))
+    assert events == ["exit:entrance"]
+    off = PresenceEngine(DEMO, PresenceSettings(apply_layout_offsets=False, door_exit_dbm=-127.0))
+    feed(off, {"gw-09": -70.0}, range(0, 5))
+    assert feed(off, {"gw-09": -86.0}, range(5, 20)) == []
+    assert off.devices == 1
+
+
+def test_by_default_a_shopper_lingering_at_the_doors_keeps_the_visit() -> None:
+    engine = PresenceEngine(DEMO, PresenceSettings(apply_layout_offsets=False))
+    feed(engine, {"gw-09": -70.0}, range(0, 5))
+    events = feed(engine, {"gw-09": -82.0}, range(5, 40))  # weak, but above the doors' floor
+    assert "exit:entrance" not in events
+    assert engine.devices == 1
