@@ -176,6 +176,7 @@ class HubSection(Section):
     """Placed at the doors and every reading below this for `door_confirm_s`: gone out, walking off along the
     pavement. -127 turns it off."""
     door_confirm_s: float = field(default=_PRESENCE.door_confirm_s, metadata=checked(between(0, 60)))
+    """How long the readings must stay below `door_exit_dbm`: a shopper turning back at the doors keeps the visit."""
     secret_key_file: str = field(default="var/hub-secret.key", metadata=checked(not_empty))
     public_url: str = field(default="http://127.0.0.1:8000", metadata=checked(http_url))
     timezone: str = field(default="Europe/Rome", metadata=checked(time_zone))

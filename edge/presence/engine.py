@@ -3,8 +3,9 @@
 Pure logic: no I/O and no clock of its own, every call passes the hub's `now`. Per device it keeps each
 gateway's latest calibrated RSSI and its corrected time (two lists indexed by gateway), the zone with
 hysteresis, and the visit. Work is proportional to what arrives: each sighting item updates one slot and
-re-runs the zone rule over the device's gateways; `tick` touches only the devices with something due (an
-exit, a dwell or a pending zone switch), taken from a heap of deadlines, never the whole population.
+re-runs the zone rule over the device's gateways (with the ``hmm`` rules, which update a device at most once a
+second, only when its scores moved or a challenger is held); `tick` touches only the devices with something due
+(an exit, a dwell or a pending zone switch), taken from a heap of deadlines, never the whole population.
 ``docs/presence.md`` has the model, the state machine and the measured cost.
 """
 
