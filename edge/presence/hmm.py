@@ -281,8 +281,8 @@ class HmmRule:
         self._free: list[int] = []
 
     def __call__(self, rssi: list[float], seen: list[float], horizon: float, current: int) -> tuple[int, float, float]:
-        post = self._posteriors.get(id(rssi))
-        if post is None or post.rssi is not rssi or not 0.0 <= horizon - post.horizon < self._step:
+        post = self._current(rssi, horizon)
+        if post is None:
             self._update([(rssi, seen)], horizon)
             post = self._posteriors[id(rssi)]
         best = post.best
@@ -294,15 +294,19 @@ class HmmRule:
     def prepare(self, devices: Sequence[tuple[list[float], list[float]]], horizon: float) -> set[int]:
         """Bring the devices' posteriors up to `horizon` (those due an update) ahead of calls for them; returns
         the `id` of each updated device's readings list."""
-        posteriors, step = self._posteriors, self._step
-        due: dict[int, tuple[list[float], list[float]]] = {}
-        for rssi, seen in devices:  # a device may be in a batch twice (two EIDs of one phone around a rotation)
-            post = posteriors.get(id(rssi))
-            if post is None or post.rssi is not rssi or not 0.0 <= horizon - post.horizon < step:
-                due[id(rssi)] = (rssi, seen)
+        # once each: a device may be in a batch twice (two EIDs of one phone around a rotation)
+        due = {id(rssi): (rssi, seen) for rssi, seen in devices if self._current(rssi, horizon) is None}
         if due:
             self._update(list(due.values()), horizon)
         return set(due)
+
+    def _current(self, rssi: list[float], horizon: float) -> _Posterior | None:
+        """The posterior kept with `rssi` if it is less than a step old at `horizon`; None when it is due an
+        update (none yet, one kept with another list, or one older than a step)."""
+        post = self._posteriors.get(id(rssi))
+        if post is None or post.rssi is not rssi or not 0.0 <= horizon - post.horizon < self._step:
+            return None
+        return post
 
     def forget(self, rssi: list[float]) -> None:
         """Drop the state kept with `rssi` (its device's visit has ended)."""

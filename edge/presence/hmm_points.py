@@ -56,11 +56,9 @@ class PointHmm(ZoneHmm):
         self._in_zone[np.arange(self.points), self.point_zones] = 1.0
         counts = np.bincount(self.point_zones, minlength=self.zone_count).astype(np.float64)
         present = counts > 0
-        # every zone as likely, and every point within a zone
-        self._anywhere: npt.NDArray[np.float64] = (1.0 / present.sum() / np.where(present, counts, 1.0))[
-            self.point_zones
-        ]
-        self._anywhere32 = self._anywhere.astype(np.float32)  # for the step's float32 rows
+        # every zone as likely, and every point within a zone (in the state's type, as the rows it lands in)
+        anywhere = (1.0 / present.sum() / np.where(present, counts, 1.0))[self.point_zones]
+        self._anywhere: Probabilities = anywhere.astype(np.float32)
         shelves = shelf_segments(layout)
         walk, shuffle, walking = settings.points_walk_m, settings.points_shuffle_m, settings.points_walking
         reach = REACH_SIGMAS * max(walk, shuffle)
@@ -107,7 +105,7 @@ class PointHmm(ZoneHmm):
         for k in range(2, int(steps.max()) + 1):
             rows = steps >= k
             q[rows] = self._step(q[rows])
-        return self._jumps(q, dt, self._anywhere32)
+        return self._jumps(q, dt, self._anywhere)
 
     def _step(self, q: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         """One second's step of each row of `q`."""

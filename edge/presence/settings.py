@@ -68,7 +68,7 @@ class RadioModel:
         for name, (low, high) in RADIO_LIMITS.items():
             value = _number(name, getattr(self, name))
             if not low <= value <= high:
-                raise ValueError(f"{name}: must be between {low:g} and {high:g}, got {getattr(self, name)!r}")
+                raise ValueError(f"{name}: must be between {low} and {high}, got {getattr(self, name)!r}")
             object.__setattr__(self, name, value)  # a float, as the settings keep every number
         headings = self.headings
         if isinstance(headings, bool) or not isinstance(headings, int) or not 1 <= headings <= MAX_HEADINGS:
