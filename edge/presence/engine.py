@@ -226,10 +226,10 @@ class PresenceEngine:
         floor = self._settings.min_rssi_dbm - offset
         enter_floor = self._enter_floors[g] - offset
         door_exit = self._settings.door_exit_dbm
-        updated: set[int] | None = None
+        unchanged: set[int] = set()
         if self._batch is not None:
             items = list(items)  # read twice
-            updated = self._prepare(self._batch, g, tc, offset, floor, items, now)
+            unchanged = self._prepare(self._batch, g, tc, offset, floor, items, now)
         for device_id, rssi in items:
             n += 1
             if rssi < floor:
@@ -249,9 +249,8 @@ class PresenceEngine:
             dev.seen[g] = tc
             if tc > dev.heard:
                 dev.heard = tc
-            # A batch rule's scores change only when it updates the device: with no challenger held, deciding
-            # again on the scores of the last decision changes nothing.
-            if updated is None or id(dev.rssi) in updated or dev.ch_zone >= 0:
+            # With no challenger held, deciding again on the scores of the last decision changes nothing.
+            if dev.ch_zone >= 0 or id(dev.rssi) not in unchanged:
                 decide(dev, now, events)
             if door_exit > -127.0:
                 self._watch_doors(dev, now, events)
@@ -271,7 +270,8 @@ class PresenceEngine:
         """Let `rule` update every device the batch will decide in one pass: the readings that `ingest` is about to
         store go in now (a device in the batch twice, two EIDs of a phone around a rotation, is updated once, with
         its last reading). Devices that will enter or leave are left to `ingest`; their heard time is `ingest`'s
-        to move. Returns what `rule.prepare` returns: the devices it updated."""
+        to move. Returns the devices the rule was given and did not update (the `id` of their readings lists): their
+        scores are those of their last decision. A device that enters earlier in the batch was not given."""
         devices = self._devices
         timeouts = self._timeouts
         ready = []
@@ -282,7 +282,9 @@ class PresenceEngine:
             dev.rssi[g] = rssi + offset
             dev.seen[g] = tc
             ready.append((dev.rssi, dev.seen))
-        return rule.prepare(ready, now - self._settings.stale_s) if ready else set()
+        if not ready:
+            return set()
+        return {id(rssi) for rssi, _ in ready} - rule.prepare(ready, now - self._settings.stale_s)
 
     def _watch_doors(self, dev: _Device, now: float, events: list[JourneyEvent]) -> None:
         """At the doors and fading: leaving, confirmed once nothing strong is heard for `door_confirm_s`."""
