@@ -47,6 +47,8 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                "firmware_sim.eval_cli", False),
     Subcommand("monitor", "watch every gateway and kiosk of a store over MQTT (IT's view)",
                "edge.monitor.cli", True),
+    Subcommand("calibrate", "measure each gateway's rssi_offset from a tag held under each gateway in turn",
+               "edge.monitor.calibrate_cli", True),
     Subcommand("broker", "run a local MQTT broker (Mosquitto when installed, else an embedded one)",
                "edge.broker.cli", False),
 )  # fmt: skip

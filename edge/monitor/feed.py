@@ -93,31 +93,8 @@ class FleetFeed:
         return self._client.connected
 
     def start(self, timeout: float) -> None:
-        """Connect and subscribe; `BrokerUnreachable` when that has not happened within `timeout` seconds.
-
-        A refusal (bad credentials) fails at once, and so does a port nobody listens on, found by a plain TCP
-        probe once the first second passed without a session: neither gets better by waiting.
-        """
-        s = self.settings
-        try:
-            self._client.start()
-        except MqttError as exc:
-            raise BrokerUnreachable(s.host, s.port, str(exc.__cause__ or exc)) from exc
-        started = time.monotonic()
-        probed = False
-        while not self._client.wait_subscribed(0.1):
-            waited = time.monotonic() - started
-            reason = ""
-            if self._client.last_error:
-                reason = f"the broker refused the connection: {self._client.last_error}"
-            elif waited >= timeout:
-                reason = _probe(s.host, s.port, timeout) or f"no MQTT session within {timeout:g} s (TLS settings?)"
-            elif waited >= PROBE_AFTER_S and not probed:
-                probed = True
-                reason = _probe(s.host, s.port, timeout - waited)
-            if reason:
-                self._client.stop(timeout=0.5)
-                raise BrokerUnreachable(s.host, s.port, reason)
+        """Connect and subscribe; `BrokerUnreachable` when that has not happened within `timeout` seconds."""
+        start_listening(self._client, self.settings, timeout)
 
     def stop(self) -> None:
         self._client.stop(timeout=1.0)
@@ -140,6 +117,35 @@ class FleetFeed:
             return
         with self._lock:
             self.fleet.receive(parsed.topic, parsed.device, message, now=now, retained=retained)
+
+
+def start_listening(client: MqttClient, settings: MqttSettings, timeout: float) -> None:
+    """Connect `client` and wait for its subscriptions; `BrokerUnreachable` when that has not happened within
+    `timeout` seconds.
+
+    A refusal (bad credentials) fails at once, and so does a port nobody listens on, found by a plain TCP probe
+    once the first second passed without a session: neither gets better by waiting.
+    """
+    s = settings
+    try:
+        client.start()
+    except MqttError as exc:
+        raise BrokerUnreachable(s.host, s.port, str(exc.__cause__ or exc)) from exc
+    started = time.monotonic()
+    probed = False
+    while not client.wait_subscribed(0.1):
+        waited = time.monotonic() - started
+        reason = ""
+        if client.last_error:
+            reason = f"the broker refused the connection: {client.last_error}"
+        elif waited >= timeout:
+            reason = _probe(s.host, s.port, timeout) or f"no MQTT session within {timeout:g} s (TLS settings?)"
+        elif waited >= PROBE_AFTER_S and not probed:
+            probed = True
+            reason = _probe(s.host, s.port, timeout - waited)
+        if reason:
+            client.stop(timeout=0.5)
+            raise BrokerUnreachable(s.host, s.port, reason)
 
 
 def _probe(host: str, port: int, timeout: float) -> str:

@@ -9,7 +9,6 @@ Gateways report with staggered phases, as real ones do, and each batch reaches t
 
 from __future__ import annotations
 
-import heapq
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -18,11 +17,10 @@ from typing import Final
 from edge.identity import EidResolver
 from edge.presence import JourneyEvent, PresenceEngine, PresenceSettings
 from edge.store import StoreLayout
+from firmware_sim.eval.batches import Counts, gateway_batches
 from firmware_sim.eval.metrics import Scores, Timeline, score_device, score_phases
 from firmware_sim.world import Scenario
-from gateway.allowlist import AllowList
 from gateway.filters import FilterSettings
-from gateway.pipeline import Pipeline
 
 TRUTH_STEP_S: Final = 0.1
 """The ground truth's sampling interval: each sample is 100 ms of in-store time in the scores."""
@@ -54,17 +52,11 @@ class EvalResult:
     wall_s: float = 0.0
 
 
-def _allow_list(scenario: Scenario) -> AllowList:
-    return AllowList.build(eid=True, ibeacon_uuids=scenario.tag_uuids)
-
-
 def run(scenario: Scenario, settings: EvalSettings | None = None, *, name: str = "", seed: int = 0,
         noise_db: float | None = None) -> EvalResult:  # fmt: skip
     settings = settings or EvalSettings()
     started = time.perf_counter()
     layout = scenario.layout
-    allow = _allow_list(scenario)
-    pipelines = {g.id: Pipeline(allow, settings.filter) for g in layout.gateways}
     resolver = EidResolver()
     for device, key, k in scenario.members:
         resolver.enroll(device, key, k)
@@ -72,11 +64,6 @@ def run(scenario: Scenario, settings: EvalSettings | None = None, *, name: str =
     tracked = {device for device, _key, _k in scenario.members} | set(tags.values())
     engine = PresenceEngine(layout, settings.presence)
 
-    interval = settings.report_interval_s
-    gateways = [g.id for g in layout.gateways]
-    reports = [(scenario.start_t + interval * (1 + i / len(gateways)), gw) for i, gw in enumerate(gateways)]
-    heapq.heapify(reports)
-    seqs = dict.fromkeys(gateways, 0)
     next_tick = scenario.start_t + 1.0
     decided: dict[str, Timeline] = defaultdict(Timeline)
     visit_starts: dict[str, list[float]] = defaultdict(list)
@@ -94,33 +81,24 @@ def run(scenario: Scenario, settings: EvalSettings | None = None, *, name: str =
             elif ev.event == "exit":
                 decided[ev.device].set(ev.t, None)
 
-    def report_until(t: float) -> None:
-        nonlocal next_tick
-        while reports and reports[0][0] <= t:
-            due, gw = heapq.heappop(reports)
-            while next_tick <= due:
-                take(engine.tick(next_tick))
-                next_tick += 1.0
-            items = pipelines[gw].collect(due)
-            seqs[gw] += 1
-            resolved = []
-            for item in items:
-                device = tags.get(item.id) if item.id.startswith("ib:") else resolver.resolve(item.id, due)
-                if device is None:
-                    result.unresolved_items += 1  # a stranger: dropped here, never stored
-                else:
-                    resolved.append((device, item.rssi))
-            result.batches += 1
-            result.items += len(items)
-            take(engine.ingest(gw, seqs[gw], due, resolved, now=due + settings.latency_s))
-            heapq.heappush(reports, (due + interval, gw))
-
-    for t, gw, advert in scenario.adverts():
-        report_until(t)
-        pipelines[gw].feed(advert.manufacturer_data, advert.service_data, advert.rssi, t)
-        result.adverts += 1
-    end = scenario.start_t + scenario.duration_s
-    report_until(end + settings.presence.exit_timeout_s + 5.0)
+    counts = Counts()
+    until = scenario.start_t + scenario.duration_s + settings.presence.exit_timeout_s + 5.0
+    for batch in gateway_batches(scenario, settings.filter, settings.report_interval_s, until, counts):
+        due = batch.t
+        while next_tick <= due:
+            take(engine.tick(next_tick))
+            next_tick += 1.0
+        resolved = []
+        for item in batch.items:
+            who = tags.get(item.id) if item.id.startswith("ib:") else resolver.resolve(item.id, due)
+            if who is None:
+                result.unresolved_items += 1  # a stranger: dropped here, never stored
+            else:
+                resolved.append((who, item.rssi))
+        result.batches += 1
+        result.items += len(batch.items)
+        take(engine.ingest(batch.gateway, batch.seq, due, resolved, now=due + settings.latency_s))
+    result.adverts = counts.adverts
 
     truth: dict[str, list[tuple[float, float, float, str | None]]] = defaultdict(list)
     for sample in scenario.truth(step_s=TRUTH_STEP_S):
