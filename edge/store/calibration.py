@@ -158,13 +158,33 @@ def holds(readings: Sequence[Reading], settings: CalibrationSettings) -> dict[st
                  if len(window := [bins[b] for b in range(second - half, second + half + 1) if b in bins]) >= 3),
                 reverse=True,
             )  # fmt: skip
-            if levels and (len(levels) == 1 or levels[0][0] - levels[1][0] >= settings.margin_db):
+            # One gateway alone hearing the tag says nothing of how near it is: a hold needs a second to compare.
+            if len(levels) >= 2 and levels[0][0] - levels[1][0] >= settings.margin_db:
                 under = levels[0][1]
         if under != run_gateway:
             if run_gateway is not None:
                 spans[run_gateway].append((float(run_start), float(second - 1)))
             run_gateway, run_start = under, second
     return dict(spans)
+
+
+def _measure(
+    view: Sequence[Reading], seen: Sequence[Reading], settings: CalibrationSettings
+) -> tuple[dict[str, tuple[float, int]], dict[str, tuple[float, float]]]:
+    """The holds found in `view`, measured in `seen` (the same readings, maybe with other offsets): per gateway
+    (seconds held, readings kept), and (median, spread) of its readings however short its holds."""
+    held: dict[str, tuple[float, int]] = {}
+    measured: dict[str, tuple[float, float]] = {}
+    for gw, spans in holds(view, settings).items():
+        kept = [(start + settings.settle_s, end - settings.settle_s) for start, end in spans]
+        kept = [(start, end) for start, end in kept if end >= start]
+        values = [r.rssi for r in seen if r.gateway == gw and any(s <= r.t < e + 1.0 for s, e in kept)]
+        seconds = sum(end + 1.0 - start for start, end in kept)
+        held[gw] = (seconds, len(values))
+        if values:
+            q1, median, q3 = _quartiles(values)
+            measured[gw] = (median, (q3 - q1) / 2.0)
+    return held, measured
 
 
 def fit_offsets(
@@ -185,18 +205,15 @@ def fit_offsets(
             ignored[r.gateway] += 1
         elif math.isfinite(r.t) and math.isfinite(r.rssi):
             seen.append(Reading(r.gateway, r.t, r.rssi + current[r.gateway]))
-    held: dict[str, tuple[float, int]] = {}  # gateway -> (seconds held, readings kept)
-    measured: dict[str, tuple[float, float]] = {}  # gateway -> (median, spread) of those held long enough
-    for gw, spans in holds(seen, settings).items():
-        kept = [(start + settings.settle_s, end - settings.settle_s) for start, end in spans]
-        kept = [(start, end) for start, end in kept if end >= start]
-        values = [r.rssi for r in seen if r.gateway == gw and any(s <= r.t < e + 1.0 for s, e in kept)]
-        seconds = sum(end + 1.0 - start for start, end in kept)
-        held[gw] = (seconds, len(values))
-        if values and seconds >= settings.min_hold_s:
-            q1, median, q3 = _quartiles(values)
-            measured[gw] = (median, (q3 - q1) / 2.0)
-
+    held, measured = _measure(seen, seen, settings)
+    if len(measured) >= MIN_CALIBRATED:
+        # Receivers far apart (a hot one beside a deaf one) can hide a hold under the deaf one, or cut it short:
+        # find the holds again with the first pass's levels evened out, and measure them as before.
+        first = statistics.median(m[0] for m in measured.values())
+        nudge = {gw: first - m[0] for gw, m in measured.items()}
+        view = [Reading(r.gateway, r.t, r.rssi + nudge.get(r.gateway, 0.0)) for r in seen]
+        held, measured = _measure(view, seen, settings)
+    measured = {gw: m for gw, m in measured.items() if held[gw][0] >= settings.min_hold_s}
     reference = statistics.median(m[0] for m in measured.values()) if len(measured) >= MIN_CALIBRATED else None
     fits = []
     for gw, now in current.items():
