@@ -18,6 +18,7 @@ from tests.conftest import REPO
         ["bench/presence_switches.py", "--seeds", "1", "--scenario", "store-small", "--set", "points_switch_p=0.7"],
         ["bench/presence_placement.py", "--seeds", "1", "--variants", "mouths", "--scenario", "store-small"],
         ["bench/presence_boundary.py", "--seeds", "1"],
+        ["bench/calibration.py", "--walk-seeds", "1", "--no-busy"],
         [
             "bench/gateway_pipeline.py",
             "--adverts",
