@@ -2,23 +2,24 @@
 
 Enclosures, antennas and mounting differ, so one gateway reads a few dB hotter than another at the same distance
 (docs/store-layout.md, "Drawing a real store"). The walk measures it: a person holds one loyalty tag about 1 m
-below each gateway for half a minute or more, in any order, walking from one to the next. The gateways report the
-tag as usual; this module takes those readings and finds, for each gateway, the stretches of time when the tag
-was held under it, without being told when:
+below each gateway, circling slowly, for about three minutes each, in any order. The gateways report the tag as
+usual; this module takes those readings and finds, for each gateway, when the tag was held under it, without
+being told:
 
-- **under gateway g**: g's reading is the loudest by at least `CalibrationSettings.margin_db` over every other
-  gateway that heard the tag in the last `stale_s` (1 m away against 3 m or more for the next gateway: about 10
-  dB in a store, more through shelving). Readings are compared as the hub sees them, with the layout's current
-  offsets added;
-- **a hold** is a run of such readings of g with no gap over `gap_s`; its first and last `settle_s` are dropped,
-  while the gateway's filter catches up with the tag arriving and leaving;
+- **under gateway g**: g's level (the median of its readings over `CalibrationSettings.window_s`) is the loudest
+  by at least `margin_db` over every other gateway's (1 m away against 3 m or more for the next gateway: 10 dB
+  or more in a store, more through shelving). Levels are compared as the hub sees them, with the layout's current
+  offsets added, and then again with the first pass's offsets, so that a deaf receiver beside a hot one is found;
+- **a hold** is a run of seconds under g; its first and last `settle_s` are dropped, while the window and the
+  gateway's filter follow the tag in and out. Every reading of g in what is left counts, faded or not;
 - **the offset**: each gateway's median reading over its holds, against the median of those medians (the
   reference, so that the typical gateway's level does not move). The new offset is the current one plus the
   reference minus the gateway's median: the gateway that read hot gets a negative offset.
 
 A gateway held for less than `min_hold_s` keeps its current offset, and the result says why (`GatewayFit.problem`).
-Re-checking a calibrated store gives corrections within about half a dB; to re-calibrate one gateway after moving
-it, hold the tag under it and under two or three of its neighbours, which set the reference.
+In the simulator, three minutes circling under each gateway finds the offsets within 0.6–0.8 dB rms
+(docs/accuracy.md, "Calibrating the gateways"). To re-calibrate one gateway after moving it, hold the tag under
+it and under two or three of its neighbours, which set the reference.
 
 Pure logic: readings in, offsets out (`fit_offsets`). `corsia calibrate` (`edge.monitor.calibrate_cli`) reads the
 readings from the broker or from a recording.
