@@ -27,14 +27,13 @@ from rich.console import Console
 from rich.table import Table
 
 from edge.store import StoreLayout, load_layout
-from edge.store.calibration import CalibrationSettings, Reading, fit_offsets
-from firmware_sim.eval.batches import gateway_batches
+from edge.store.calibration import CalibrationSettings, fit_offsets
+from firmware_sim.eval.calibration import walk_readings
 from firmware_sim.eval.harness import run
 from firmware_sim.eval.report import summary
 from firmware_sim.world import build_scenario
-from firmware_sim.world.calibration import TAG_ID, calibration_walk
+from firmware_sim.world.calibration import calibration_walk
 from firmware_sim.world.scenarios import DEMO_LAYOUT
-from gateway.filters import FilterSettings
 
 HOLDINGS: Final = ((60.0, 0.0), (120.0, 0.0), (120.0, 1.0), (180.0, 0.0), (180.0, 1.0), (180.0, 2.0))
 """(hold s, circle diameter m): 0 is standing still."""
@@ -48,13 +47,7 @@ def walked_offsets(
     walk = calibration_walk(
         layout, seed=seed, hold_s=hold_s, circle_m=circle_m, receiver_offsets_db={g: -o for g, o in truth.items()}
     )
-    wire = dict(walk.tags)[TAG_ID]
-    readings = [
-        Reading(b.gateway, b.t, item.rssi)
-        for b in gateway_batches(walk, FilterSettings(), 1.0, walk.end_t + 2.0)
-        for item in b.items
-        if item.id == wire
-    ]
+    readings = walk_readings(walk)
     # the whole hold counts, less its ends and a fade or two (the command's default asks for 2 minutes)
     return fit_offsets(readings, dict.fromkeys(truth, 0.0), CalibrationSettings(min_hold_s=hold_s - 40.0)).offsets
 

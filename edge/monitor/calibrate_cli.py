@@ -130,6 +130,7 @@ def _report(
     heard: TagReadings, layout: StoreLayout, settings: CalibrationSettings, layout_path: str, args: argparse.Namespace
 ) -> int:
     import json
+    from dataclasses import asdict
 
     from rich.console import Console
     from rich.table import Table
@@ -175,20 +176,7 @@ def _report(
             "reference_dbm": calibration.reference_dbm,
             "readings": len(heard.readings),
             "rejected": heard.rejected,
-            "gateways": [
-                {
-                    "gateway": g.gateway,
-                    "calibrated": g.calibrated,
-                    "held_s": round(g.held_s, 1),
-                    "readings": g.readings,
-                    "median_dbm": g.median_dbm,
-                    "spread_db": g.spread_db,
-                    "current_db": g.current_db,
-                    "offset_db": g.offset_db,
-                    "problem": g.problem,
-                }
-                for g in calibration.gateways
-            ],
+            "gateways": [asdict(g) for g in calibration.gateways],
         }
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(document, f, indent=2, ensure_ascii=False)

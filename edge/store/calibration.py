@@ -170,16 +170,16 @@ def holds(readings: Sequence[Reading], settings: CalibrationSettings) -> dict[st
 
 
 def _measure(
-    view: Sequence[Reading], seen: Sequence[Reading], settings: CalibrationSettings
+    view: Sequence[Reading], seen: Mapping[str, Sequence[Reading]], settings: CalibrationSettings
 ) -> tuple[dict[str, tuple[float, int]], dict[str, tuple[float, float]]]:
-    """The holds found in `view`, measured in `seen` (the same readings, maybe with other offsets): per gateway
-    (seconds held, readings kept), and (median, spread) of its readings however short its holds."""
+    """The holds found in `view`, measured in `seen` (the same readings by gateway, maybe with other offsets): per
+    gateway (seconds held, readings kept), and (median, spread) of its readings however short its holds."""
     held: dict[str, tuple[float, int]] = {}
     measured: dict[str, tuple[float, float]] = {}
     for gw, spans in holds(view, settings).items():
         kept = [(start + settings.settle_s, end - settings.settle_s) for start, end in spans]
         kept = [(start, end) for start, end in kept if end >= start]
-        values = [r.rssi for r in seen if r.gateway == gw and any(s <= r.t < e + 1.0 for s, e in kept)]
+        values = [r.rssi for r in seen.get(gw, ()) if any(s <= r.t < e + 1.0 for s, e in kept)]
         seconds = sum(end + 1.0 - start for start, end in kept)
         held[gw] = (seconds, len(values))
         if values:
@@ -206,14 +206,17 @@ def fit_offsets(
             ignored[r.gateway] += 1
         elif math.isfinite(r.t) and math.isfinite(r.rssi):
             seen.append(Reading(r.gateway, r.t, r.rssi + current[r.gateway]))
-    held, measured = _measure(seen, seen, settings)
+    by_gateway: dict[str, list[Reading]] = defaultdict(list)
+    for r in seen:
+        by_gateway[r.gateway].append(r)
+    held, measured = _measure(seen, by_gateway, settings)
     if len(measured) >= MIN_CALIBRATED:
         # Receivers far apart (a hot one beside a deaf one) can hide a hold under the deaf one, or cut it short:
         # find the holds again with the first pass's levels evened out, and measure them as before.
         first = statistics.median(m[0] for m in measured.values())
         nudge = {gw: first - m[0] for gw, m in measured.items()}
         view = [Reading(r.gateway, r.t, r.rssi + nudge.get(r.gateway, 0.0)) for r in seen]
-        held, measured = _measure(view, seen, settings)
+        held, measured = _measure(view, by_gateway, settings)
     measured = {gw: m for gw, m in measured.items() if held[gw][0] >= settings.min_hold_s}
     reference = statistics.median(m[0] for m in measured.values()) if len(measured) >= MIN_CALIBRATED else None
     fits = []

@@ -9,10 +9,9 @@ import pytest
 
 from edge.store import load_layout
 from edge.store.calibration import Reading, fit_offsets
-from firmware_sim.eval.batches import gateway_batches
+from firmware_sim.eval.calibration import walk_readings
 from firmware_sim.world.calibration import TAG_ID, calibration_walk
 from firmware_sim.world.scenarios import DEMO_LAYOUT
-from gateway.filters import FilterSettings
 
 LAYOUT = load_layout(DEMO_LAYOUT)
 # Receivers further off than the demo's own (±2 dB), as in a store with two hardware revisions.
@@ -20,14 +19,9 @@ RECEIVERS = {g.id: (4.0 if i % 3 == 0 else -3.0 if i % 3 == 1 else 0.5) for i, g
 
 
 def readings(seed: int, hold_s: float, circle_m: float) -> list[Reading]:
-    walk = calibration_walk(LAYOUT, seed=seed, hold_s=hold_s, circle_m=circle_m, receiver_offsets_db=RECEIVERS)
-    wire = dict(walk.tags)[TAG_ID]
-    return [
-        Reading(b.gateway, b.t, item.rssi)
-        for b in gateway_batches(walk, FilterSettings(), 1.0, walk.end_t + 2.0)
-        for item in b.items
-        if item.id == wire
-    ]
+    return walk_readings(
+        calibration_walk(LAYOUT, seed=seed, hold_s=hold_s, circle_m=circle_m, receiver_offsets_db=RECEIVERS)
+    )
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
