@@ -186,7 +186,12 @@ def _report(
         with open(layout_path, encoding="utf-8") as f:
             text = f.read()
         new = with_offsets(text, {g.gateway: g.offset_db for g in calibrated})
-        check = parse_layout(tomllib.loads(new), layout_path)  # never write a file the hub could not load
+        try:
+            check = parse_layout(tomllib.loads(new), layout_path)  # never write a file the hub could not load
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(
+                layout_path, "", f"the offsets could not be written in place ({exc}); set them by hand"
+            ) from exc
         wanted = {g.id: g.rssi_offset for g in layout.gateways} | {g.gateway: round(g.offset_db, 1) for g in calibrated}
         if {g.id: g.rssi_offset for g in check.gateways} != wanted:
             raise ConfigError(layout_path, "", "the offsets could not be written in place; set them by hand")

@@ -232,7 +232,7 @@ def fit_offsets(
                                        "check the gateway's antenna and mounting"))  # fmt: skip
                 continue
             if spread > settings.max_spread_db:
-                problem = f"readings spread ±{spread:.1f} dB: hold the tag still, and hold it again"
+                problem = f"readings spread ±{spread:.1f} dB: keep the tag close under the gateway, and hold it again"
             elif abs(offset) > MOUNTING_WARNING_DB:
                 problem = f"an offset of {offset:+.1f} dB: check the mounting (metal, a pillar, the enclosure)"
             fits.append(GatewayFit(gw, now, seconds, n, median, spread, offset, problem, calibrated=True))
