@@ -141,6 +141,7 @@ class HubPresenceSection(Section):
     rule: str = field(default=_PRESENCE.rule, metadata=checked(one_of(*ZONE_RULES)))
     hmm_evidence: float = field(default=_PRESENCE.hmm_evidence, metadata=checked(above(0, at_most=100)))
     hmm_switch_p: float = field(default=_PRESENCE.hmm_switch_p, metadata=checked(between(0.5, 0.99)))
+    points_evidence: float = field(default=_PRESENCE.points_evidence, metadata=checked(above(0, at_most=100)))
     points_switch_p: float = field(default=_PRESENCE.points_switch_p, metadata=checked(between(0.5, 0.99)))
     path_loss_exponent: float = _radio_key("path_loss_exponent")
     shelf_loss_db: float = _radio_key("shelf_loss_db")

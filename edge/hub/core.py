@@ -86,6 +86,7 @@ def presence_settings(hub: HubSection) -> PresenceSettings:
         rule=p.rule,  # type: ignore[arg-type]  # one of ZONE_RULES: the config checked it
         hmm_evidence=p.hmm_evidence,
         hmm_switch_p=p.hmm_switch_p,
+        points_evidence=p.points_evidence,
         points_switch_p=p.points_switch_p,
         radio=radio,
     )

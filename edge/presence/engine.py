@@ -288,16 +288,19 @@ class PresenceEngine:
 
     def _watch_doors(self, dev: _Device, now: float, events: list[JourneyEvent]) -> None:
         """At the doors and fading: leaving, confirmed once nothing strong is heard for `door_confirm_s`."""
+        if not self._entrance[dev.zone]:
+            dev.leaving = INF  # never left; the readings matter only at the doors (and cost a pass over them)
+            return
         settings = self._settings
         strongest = self._strongest(dev, now)
-        if self._entrance[dev.zone] and strongest < settings.door_exit_dbm:
+        if strongest < settings.door_exit_dbm:
             if dev.leaving == INF:
                 dev.leaving = now
                 self._schedule(dev, now + settings.door_confirm_s)
             elif now >= dev.leaving + settings.door_confirm_s:
                 self._exit(dev, now, events)
-        elif strongest >= settings.enter_min_dbm or not self._entrance[dev.zone]:
-            dev.leaving = INF  # back in, or never left
+        elif strongest >= settings.enter_min_dbm:
+            dev.leaving = INF  # back in
 
     def _strongest(self, dev: _Device, now: float) -> float:
         horizon = now - self._settings.stale_s

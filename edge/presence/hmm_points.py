@@ -5,17 +5,21 @@ shopper just inside the mouth of a 16 m aisle, who fits only its first metres, s
 small front strip they came from, and the switch waits for evidence from deeper in. Over points, the filter
 follows the shopper along the floor, and a zone's probability is the sum over its points (docs/accuracy.md).
 
-- **predict**: in one second a shopper stays about where they were (a standing shopper shuffles,
-  `points_shuffle_m`) or, with probability `points_walking`, walks (`points_walk_m`): the next point is drawn from
-  a mixture of two Gaussians of those widths, among the points reachable in a straight line without crossing
-  shelving (`shelf_segments`). A longer gap repeats the step, up to `MAX_STEPS`; `hmm_jump_rate` lands anywhere;
+- **predict**: a shopper either stands (shuffling a little, `points_shuffle_m` in a second) or walks
+  (`points_walk_m`), and keeps doing so from second to second: the state is (mode, point), a standing shopper
+  starts walking with probability `points_start_p` a second and a walking one stops with `points_stop_p`. Each
+  mode's step is a Gaussian of its width among the points reachable in a straight line without crossing shelving
+  (`shelf_segments`). So a shopper who has stood at a shelf for a while is held there by the evidence of all
+  those seconds, while one who walks is followed at walking pace. A longer gap repeats the step, up to
+  `MAX_STEPS`; `hmm_jump_rate` lands anywhere;
 - **update**: as the ``hmm`` rule, each point's likelihood (`ZoneModel.point_log_likelihoods`, averaged over the
-  facings) raised to ``hmm_evidence·dt``. With fewer than `MIN_GATEWAYS` readings each point takes its zone's
+  facings) raised to ``points_evidence·dt``. With fewer than `MIN_GATEWAYS` readings each point takes its zone's
   fallback likelihood (`ZoneHmm.log_likelihoods`).
 
-The step is a float32 matrix product over the points (the demo store's 600 at 1 m: 25 µs); a floor of more than
-`DENSE_MAX_POINTS` points gathers over each point's reachable neighbours instead (a few dozen at 1 m), whose
-memory and cost grow with the area, not its square. The posterior is kept, stepped and updated in float32: the
+The step is a float32 matrix product over the points for the walking mode (the demo store's 600 at 1 m: 25 µs);
+a floor of more than `DENSE_MAX_POINTS` points gathers over each point's reachable neighbours instead (a few
+dozen at 1 m), whose memory and cost grow with the area, not its square; a step that reaches only a few points
+(the standing one at 1 m: five) always gathers. The posterior is kept, stepped and updated in float32: the
 likelihoods come out of float32 products, so more would only carry their rounding, and it halves the memory
 traffic of every pass over the points.
 """
@@ -38,67 +42,101 @@ MAX_STEPS: Final = 3
 """The most one-second steps a prediction takes: after a longer gap, the readings decide alone."""
 DENSE_MAX_POINTS: Final = 1500
 """Floors of up to this many grid points (1,500 m² at 1 m) step with a dense matrix, larger ones with a gather."""
+GATHER_MAX_REACH: Final = 32
+"""A step whose points reach at most this many others gathers over them at any size: cheaper than a product."""
+
+
+class _Kernel:
+    """One mode's one-second step over the points: point j's next probability is Σ p[i]·K[i, j], K[i] a Gaussian
+    of width `width` over the points i reaches without crossing shelving (`near[i]`, at squared distances `d2[i]`)
+    within `REACH_SIGMAS` widths."""
+
+    def __init__(
+        self, near: list[npt.NDArray[np.intp]], d2: list[npt.NDArray[np.float64]], width: float, dense_max: int
+    ) -> None:
+        points = len(near)
+        inside = [dd <= (REACH_SIGMAS * width) ** 2 for dd in d2]
+        reach = [n[k] for n, k in zip(near, inside, strict=True)]
+        rows = [_normalised(np.exp(-dd[k] / (2.0 * width * width))) for dd, k in zip(d2, inside, strict=True)]
+        widest = max(len(r) for r in reach)
+        # A dense float32 matrix is one fast product up to a floor of `dense_max` points (9 MB at 1,500), unless
+        # each point reaches only a few others (the standing step: a gather over 5 at 1 m is 20 times cheaper);
+        # otherwise a gather over the points i that reach j (the same as those j reaches: distance and shelving
+        # are symmetric), padded to a rectangle with weight 0.
+        self.dense: npt.NDArray[np.float32] | None = None
+        self._from = np.zeros((points, 0), dtype=np.intp)
+        self._weight = np.zeros((points, 0), dtype=np.float32)
+        if points <= dense_max and widest > GATHER_MAX_REACH:
+            self.dense = np.zeros((points, points), dtype=np.float32)
+            for i, (r, w) in enumerate(zip(reach, rows, strict=True)):
+                self.dense[i, r] = w
+            return
+        self._from = np.zeros((points, widest), dtype=np.intp)
+        self._weight = np.zeros(self._from.shape, dtype=np.float32)
+        filled = np.zeros(points, dtype=np.intp)
+        for i, (r, w) in enumerate(zip(reach, rows, strict=True)):
+            self._from[r, filled[r]] = i
+            self._weight[r, filled[r]] = w
+            filled[r] += 1
+
+    def __call__(self, q: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """One second's step of each row of `q` (devices x points)."""
+        out: npt.NDArray[np.float32] = (
+            q @ self.dense if self.dense is not None else np.einsum("kij,ij->ki", q[:, self._from], self._weight)
+        )
+        return out
 
 
 class PointHmm(ZoneHmm):
     """The forward filter's fixed parts over the grid points of a `ZoneModel` (`hmm_grid_m`): where a shopper on
-    each point can be a second later. States are points; `zones` sums them per zone."""
+    each point can be a second later, standing or walking. States are (mode, point), the standing points first;
+    `zones` sums them per zone."""
 
     def __init__(self, layout: StoreLayout, settings: PresenceSettings, model: ZoneModel) -> None:
         super().__init__(layout, settings, model)
+        self.evidence = settings.points_evidence
         px, py = model.points_x, model.points_y
         self.point_zones = model.point_zones
         self.points = len(px)
-        self.states = self.points
+        self.states = 2 * self.points
         self.state_dtype = np.float32  # the step is a float32 product: more would be rounded away there anyway
         # points x zones: 1 where the point is in the zone
         self._in_zone = np.zeros((self.points, self.zone_count), dtype=np.float32)
         self._in_zone[np.arange(self.points), self.point_zones] = 1.0
+        self.start_p = np.float32(settings.points_start_p)
+        self.stop_p = np.float32(settings.points_stop_p)
+        # how much of the time a shopper walks, in the long run: the modes' share before any evidence
+        rates = settings.points_start_p + settings.points_stop_p
+        walking = settings.points_start_p / rates if rates > 0.0 else 0.5
         counts = np.bincount(self.point_zones, minlength=self.zone_count).astype(np.float64)
         present = counts > 0
         # every zone as likely, and every point within a zone (in the state's type, as the rows it lands in)
         anywhere = (1.0 / present.sum() / np.where(present, counts, 1.0))[self.point_zones]
-        self._anywhere: Probabilities = anywhere.astype(np.float32)
+        self._anywhere: Probabilities = np.concatenate([(1.0 - walking) * anywhere, walking * anywhere]).astype(
+            np.float32
+        )
         shelves = shelf_segments(layout)
-        walk, shuffle, walking = settings.points_walk_m, settings.points_shuffle_m, settings.points_walking
+        walk, shuffle = settings.points_walk_m, settings.points_shuffle_m
         reach = REACH_SIGMAS * max(walk, shuffle)
-        rows: list[npt.NDArray[np.intp]] = []
-        weights: list[npt.NDArray[np.float64]] = []
+        near_points: list[npt.NDArray[np.intp]] = []
+        d2s: list[npt.NDArray[np.float64]] = []
         for i in range(self.points):
             d2 = (px - px[i]) ** 2 + (py - py[i]) ** 2
             near = np.flatnonzero(d2 <= reach * reach)
             near = near[shelf_crossings(px[near], py[near], float(px[i]), float(py[i]), shelves) == 0]
-            w = walking * _normalised(np.exp(-d2[near] / (2.0 * walk * walk)))
-            w += (1.0 - walking) * _normalised(np.exp(-d2[near] / (2.0 * shuffle * shuffle)))
-            rows.append(near)
-            weights.append(w)
-        # The step: point j's next probability is Σ p[i]·K[i, j]. A dense float32 matrix is one fast product up to
-        # a floor of DENSE_MAX_POINTS points (9 MB); beyond, a gather over the points i that reach j (the same as
-        # those j reaches: distance and shelving are symmetric), padded to a rectangle with weight 0.
-        self._dense: npt.NDArray[np.float32] | None = None
-        self._from = np.zeros((self.points, 0), dtype=np.intp)
-        self._weight = np.zeros((self.points, 0), dtype=np.float32)
-        if self.points <= DENSE_MAX_POINTS:
-            self._dense = np.zeros((self.points, self.points), dtype=np.float32)
-            for i, (near, w) in enumerate(zip(rows, weights, strict=True)):
-                self._dense[i, near] = w
-        else:
-            width = max(len(r) for r in rows)
-            self._from = np.zeros((self.points, width), dtype=np.intp)
-            self._weight = np.zeros((self.points, width), dtype=np.float32)
-            filled = np.zeros(self.points, dtype=np.intp)
-            for i, (near, w) in enumerate(zip(rows, weights, strict=True)):
-                self._from[near, filled[near]] = i
-                self._weight[near, filled[near]] = w
-                filled[near] += 1
+            near_points.append(near)
+            d2s.append(d2[near])
+        self._standing = _Kernel(near_points, d2s, shuffle, DENSE_MAX_POINTS)
+        self._walking = _Kernel(near_points, d2s, walk, DENSE_MAX_POINTS)
 
     def prior(self) -> Probabilities:
         """Where a device is before any evidence: every zone as likely (as for `ZoneHmm`), and within a zone every
-        point. Not every point: a device heard by one gateway would start in the largest zones."""
+        point, each mode in its long-run share. Not every point: a device heard by one gateway would start in the
+        largest zones."""
         return self._anywhere.copy()
 
     def predict_many(self, p: Probabilities, dt: npt.NDArray[np.float64]) -> Probabilities:
-        """`p` (devices x points) after `dt` seconds (per device), in float32: the steps keep each row's total."""
+        """`p` (devices x states) after `dt` seconds (per device), in float32: the steps keep each row's total."""
         q = p.astype(np.float32, copy=False)
         steps = np.minimum(MAX_STEPS, np.maximum(1, np.round(dt))).astype(np.intp)
         q = self._step(q)
@@ -108,25 +146,38 @@ class PointHmm(ZoneHmm):
         return self._jumps(q, dt, self._anywhere)
 
     def _step(self, q: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-        """One second's step of each row of `q`."""
-        out: npt.NDArray[np.float32] = (
-            q @ self._dense if self._dense is not None else np.einsum("kij,ij->ki", q[:, self._from], self._weight)
-        )
+        """One second's step of each row of `q`: first whether the shopper starts or stops walking, then the
+        mode's move."""
+        n = self.points
+        standing, walking = q[:, :n], q[:, n:]
+        start, stop = self.start_p, self.stop_p
+        out = np.empty_like(q)
+        out[:, :n] = self._standing((1.0 - start) * standing + stop * walking)
+        out[:, n:] = self._walking(start * standing + (1.0 - stop) * walking)
         return out
 
     def _model_log_likelihoods(
         self, heard: npt.NDArray[np.bool_], rssi: npt.NDArray[np.float64]
     ) -> npt.NDArray[np.float64]:
-        return self.model.point_log_likelihoods_many(heard, rssi)
+        """The points' likelihoods, the same for both modes: the readings do not tell walking from standing."""
+        return np.tile(self.model.point_log_likelihoods_many(heard, rssi), 2)
 
     def _fallback(self, heard: npt.NDArray[np.bool_], rssi: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """Each point takes its zone's fallback likelihood."""
-        out: npt.NDArray[np.float64] = super()._fallback(heard, rssi)[:, self.point_zones]
+        return np.tile(super()._fallback(heard, rssi)[:, self.point_zones], 2)
+
+    def points_many(self, p: Probabilities) -> Probabilities:
+        """Each point's probability, both modes together (devices x points)."""
+        out: Probabilities = p[:, : self.points] + p[:, self.points :]
         return out
 
+    def walking(self, p: Probabilities) -> float:
+        """The probability, in one device's state `p`, that the shopper is walking."""
+        return float(p[self.points :].sum())
+
     def zones_many(self, p: Probabilities) -> Probabilities:
-        """The zones' probabilities: the sum over each zone's points."""
-        out: Probabilities = p @ self._in_zone
+        """The zones' probabilities: the sum over each zone's points, in both modes."""
+        out: Probabilities = self.points_many(p) @ self._in_zone
         return out
 
 

@@ -157,10 +157,16 @@ class PresenceSettings:
     zone's points, for which a coarser grid is as good and four times cheaper than 0.5 m."""
     points_walk_m: float = 1.8
     """The ``hmm-points`` rule: how far a walking shopper goes in a second (the width of a Gaussian step)."""
-    points_shuffle_m: float = 0.3
+    points_shuffle_m: float = 0.4
     """The ``hmm-points`` rule: how far a standing shopper moves in a second."""
-    points_walking: float = 0.3
-    """The ``hmm-points`` rule: the share of a second's steps that are walking, the rest standing."""
+    points_start_p: float = 0.15
+    """The ``hmm-points`` rule: the probability a second that a standing shopper starts walking."""
+    points_stop_p: float = 0.1
+    """The ``hmm-points`` rule: the probability a second that a walking shopper stops. With `points_start_p` it
+    says how long a shopper keeps standing or walking; ``points_start_p + points_stop_p = 1`` draws the mode afresh
+    every second (walking with probability `points_start_p`)."""
+    points_evidence: float = 0.85
+    """The ``hmm-points`` rule's weight of one second of readings, as `hmm_evidence` for ``hmm``."""
     points_switch_p: float = 0.65
     """The ``hmm-points`` rule's hysteresis, as `hmm_switch_p` (its posterior wanders less on a boundary)."""
     radio: RadioModel = field(default_factory=RadioModel)
@@ -186,7 +192,7 @@ class PresenceSettings:
             raise ValueError(f"hmm_step_s: must be greater than 0 and at most 10 s, got {self.hmm_step_s!r}")
         if not 0.1 <= _number("hmm_grid_m", self.hmm_grid_m) <= 5.0:
             raise ValueError(f"hmm_grid_m: must be between 0.1 and 5 m, got {self.hmm_grid_m!r}")
-        for name, high in (("hmm_speed_mps", 10.0), ("hmm_evidence", 100.0)):
+        for name, high in (("hmm_speed_mps", 10.0), ("hmm_evidence", 100.0), ("points_evidence", 100.0)):
             if not 0.0 < _number(name, getattr(self, name)) <= high:
                 raise ValueError(f"{name}: must be greater than 0 and at most {high:g}, got {getattr(self, name)!r}")
         if not 0.0 <= _number("hmm_jump_rate", self.hmm_jump_rate) <= 10.0:
@@ -197,8 +203,9 @@ class PresenceSettings:
         for name in ("points_walk_m", "points_shuffle_m"):
             if not 0.05 <= _number(name, getattr(self, name)) <= 10.0:
                 raise ValueError(f"{name}: must be between 0.05 and 10 m, got {getattr(self, name)!r}")
-        if not 0.0 <= _number("points_walking", self.points_walking) <= 1.0:
-            raise ValueError(f"points_walking: must be between 0 and 1, got {self.points_walking!r}")
+        for name in ("points_start_p", "points_stop_p"):
+            if not 0.0 <= _number(name, getattr(self, name)) <= 1.0:
+                raise ValueError(f"{name}: must be between 0 and 1, got {getattr(self, name)!r}")
         margin = _number("margin_db", self.margin_db)
         if not 0.0 <= margin <= 60.0:
             raise ValueError(f"margin_db: must be between 0 and 60 dB, got {self.margin_db!r}")

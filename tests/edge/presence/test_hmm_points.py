@@ -15,7 +15,7 @@ from edge.presence.hmm_points import PointHmm
 from edge.presence.model import ZoneModel
 from edge.presence.settings import RadioModel, ZoneRule
 from edge.store import StoreLayout
-from tests.edge.presence.walks import T0, feed_path
+from tests.edge.presence.walks import T0, feed_path, readings_at
 
 
 @pytest.fixture(scope="module")
@@ -23,10 +23,12 @@ def hmm(demo: StoreLayout, model: ZoneModel) -> PointHmm:
     return PointHmm(demo, PresenceSettings(rule="hmm-points", hmm_jump_rate=0.0), model)
 
 
-def at(hmm: PointHmm, x: float, y: float) -> np.ndarray:
-    """All the probability on the grid point nearest (x, y)."""
-    p = np.zeros(hmm.points)
-    p[int(np.argmin((hmm.model.points_x - x) ** 2 + (hmm.model.points_y - y) ** 2))] = 1.0
+def at(hmm: PointHmm, x: float, y: float, walking: float = 1.0) -> np.ndarray:
+    """All the probability on the grid point nearest (x, y), this much of it walking."""
+    p = np.zeros(hmm.states)
+    point = int(np.argmin((hmm.model.points_x - x) ** 2 + (hmm.model.points_y - y) ** 2))
+    p[point] = 1.0 - walking
+    p[hmm.points + point] = walking
     return p
 
 
@@ -53,8 +55,8 @@ def test_jumps_reach_every_point_and_keep_the_total(demo: StoreLayout, model: Zo
 
 
 def test_a_zones_probability_is_the_sum_over_its_points(demo: StoreLayout, hmm: PointHmm) -> None:
-    p = np.zeros(hmm.points)
-    p[hmm.point_zones == [z.id for z in demo.zones].index("walkway")] = 1.0
+    p = np.zeros(hmm.states)
+    p[np.tile(hmm.point_zones, 2) == [z.id for z in demo.zones].index("walkway")] = 1.0
     assert hmm.zones(p / p.sum())[[z.id for z in demo.zones].index("walkway")] == pytest.approx(1.0)
     # Before any evidence every zone is as likely, whatever its size: not the walkway for being the largest.
     assert np.allclose(hmm.zones(hmm.prior()), 1.0 / len(demo.zones))
@@ -90,7 +92,7 @@ def test_few_readings_give_each_point_its_zones_fallback(demo: StoreLayout, mode
     per_point = hmm.log_likelihoods(heard, [-62.0, -75.0])
     per_zone = ZoneHmm(demo, PresenceSettings(rule="hmm"), model).log_likelihoods(heard, [-62.0, -75.0])
     assert per_zone.argmax() == [z.id for z in demo.zones].index("aisle-2")
-    assert np.array_equal(per_point, per_zone[hmm.point_zones])
+    assert np.array_equal(per_point, np.tile(per_zone[hmm.point_zones], 2))  # the same for both modes
 
 
 def switched_into(rule: str, demo: StoreLayout, model: ZoneModel, x: float, aisle: str) -> float:
@@ -112,13 +114,51 @@ def test_a_shopper_walking_into_an_aisle_is_placed_there_sooner(demo: StoreLayou
     assert max(points) < 4.5, points
 
 
+def follow(hmm: PointHmm, model: ZoneModel, path: list[tuple[float, float]], seed: int = 3) -> np.ndarray:
+    """The posterior after a second at each (x, y) of `path`, every gateway heard with ±3 dB of seeded noise."""
+    rng = np.random.default_rng(seed)
+    p = hmm.prior()
+    heard = list(range(len(model.expected[0, 0])))
+    for x, y in path:
+        readings = np.asarray(readings_at(model, x, y)) + rng.normal(0.0, 3.0, len(heard))
+        p = hmm.update(hmm.predict(p, 1.0), hmm.log_likelihoods(heard, list(readings)), 1.0)
+    return p
+
+
+def test_the_readings_tell_a_standing_shopper_from_a_walking_one(demo: StoreLayout, model: ZoneModel) -> None:
+    hmm = PointHmm(demo, PresenceSettings(rule="hmm-points", hmm_jump_rate=0.0), model)
+    share = 0.15 / (0.15 + 0.1)  # the defaults' long-run share of walking: the prior's
+    assert hmm.walking(hmm.prior()) == pytest.approx(share)
+    standing = follow(hmm, model, [(4.5, 12.5)] * 30)  # half a minute at a shelf in aisle 2
+    walking = follow(hmm, model, [(16.0 + 1.2 * k, 2.5) for k in range(12)])  # along the front strip at 1.2 m/s
+    # Standing still is the likelier story for the shelf, walking for the strip (the prior says 0.6 for both).
+    assert hmm.walking(standing) < 0.4 < share < 0.65 < hmm.walking(walking)
+
+
+def test_a_shopper_keeps_standing_or_walking_from_second_to_second(demo: StoreLayout, model: ZoneModel) -> None:
+    """A shopper known to stand is expected, a second later, nearer where they were than one known to walk; with
+    `points_start_p + points_stop_p = 1` the mode is drawn afresh and both spread the same."""
+
+    def spread(settings: PresenceSettings, walking: float) -> float:
+        hmm = PointHmm(demo, settings, model)
+        q = hmm.points_many(hmm.predict(at(hmm, 15.5, 12.5, walking), 1.0)[None, :])[0]
+        d2 = (hmm.model.points_x - 15.5) ** 2 + (hmm.model.points_y - 12.5) ** 2
+        return float(np.sqrt((q * d2).sum()))
+
+    kept = PresenceSettings(rule="hmm-points", hmm_jump_rate=0.0)
+    assert spread(kept, 0.0) < 1.2 < 2.0 < spread(kept, 1.0)  # mostly shuffling, against mostly walking
+    afresh = PresenceSettings(rule="hmm-points", hmm_jump_rate=0.0, points_start_p=0.3, points_stop_p=0.7)
+    assert spread(afresh, 0.0) == pytest.approx(spread(afresh, 1.0), rel=1e-5)
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [
         ("points_walk_m", 0.0),
         ("points_shuffle_m", 11.0),
-        ("points_walking", 1.5),
-        ("points_walking", float("nan")),
+        ("points_start_p", 1.5),
+        ("points_stop_p", float("nan")),
+        ("points_evidence", 0.0),
         ("points_switch_p", 0.4),
         ("points_switch_p", 1.0),
     ],
@@ -136,7 +176,7 @@ def test_a_large_floor_steps_by_gathering_with_the_same_result(
     dense = PointHmm(demo, settings, grid)
     monkeypatch.setattr(hmm_points, "DENSE_MAX_POINTS", 599)
     gathering = PointHmm(demo, settings, grid)
-    assert dense._dense is not None
-    assert gathering._dense is None
+    assert dense._walking.dense is not None
+    assert gathering._walking.dense is None
     for x, y in ((1.5, 4.5), (15.5, 2.5), (29.5, 19.5)):
         assert np.allclose(gathering.predict(at(dense, x, y), 2.0), dense.predict(at(dense, x, y), 2.0), atol=1e-6)
