@@ -1,6 +1,6 @@
 """How exact the calibration walk measures the gateways' `rssi_offset`, and what that is worth in the busy hour.
 
-    .venv/bin/python bench/calibration.py [--walk-seeds 1,2,3] [--busy-seed 1] [--no-busy]
+    .venv/bin/python bench/calibration.py [--walk-seeds 1,2,3] [--busy-seed 1] [--passes 2] [--no-busy]
 
 The demo store's calibration walk (`firmware_sim.world.calibration`: a tag held 1 m below each of the 12
 gateways in turn) through the gateways' own pipeline, and `corsia calibrate`'s fit (`edge.store.calibration`)
@@ -11,7 +11,9 @@ those are the truth. Two tables:
    the walk seeds: rms (mean and range over the seeds) and the worst gateway.
 2. **The busy hour** (`corsia eval --scenario store-busy`, the hub's defaults) with the hub's offsets exact (the
    simulator's usual assumption), all at 0 (not calibrated), and as each walk of three minutes circling found
-   them: zone accuracy, entry, switch and exit p95. About 70 s per row.
+   them: zone accuracy, entry, switch and exit p95; then as the hub learned them from the shoppers
+   (`edge.presence.offset_learning`): from every offset at 0, each pass runs the busy hour with the offsets so far
+   and adds the corrections the hub reports at its end, as a store would accept each day's. About 70 s per row.
 
 Results: docs/accuracy.md, "Calibrating the gateways".
 """
@@ -58,23 +60,36 @@ def errors(found: dict[str, float], truth: dict[str, float]) -> tuple[float, flo
     return statistics.fmean(x * x for x in e) ** 0.5, max(map(abs, e))
 
 
-def busy_row(layout: StoreLayout, truth: dict[str, float], offsets: dict[str, float], seed: int) -> list[str]:
+def busy_hour(
+    layout: StoreLayout, truth: dict[str, float], offsets: dict[str, float], seed: int
+) -> tuple[list[str], dict[str, float]]:
+    """The busy hour's figures with the hub's offsets at `offsets`, and the corrections the hub learned."""
     hub = replace(layout, gateways=tuple(replace(g, rssi_offset=offsets[g.id]) for g in layout.gateways))
     busy = build_scenario("store-busy", seed)
     busy = replace(busy, layout=hub, radio=replace(busy.radio, receiver_offsets_db={g: -o for g, o in truth.items()}))
-    d = summary(run(busy, name="store-busy", seed=seed))
-    return [
+    result = run(busy, name="store-busy", seed=seed)
+    d = summary(result)
+    row = [
         f"{100 * d['zone_accuracy']:.1f} %",
         f"{d['entry_s']['p95']:.2f} s",
         f"{d['switch_s']['p95']:.2f} s",
         f"{d['exit_s']['p95']:.2f} s",
     ]
+    learned = {e.gateway: e.correction_db for e in result.offset_corrections if e.correction_db is not None}
+    return row, learned
+
+
+def busy_row(layout: StoreLayout, truth: dict[str, float], offsets: dict[str, float], seed: int) -> list[str]:
+    return busy_hour(layout, truth, offsets, seed)[0]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--walk-seeds", default="1,2,3", help="comma-separated walk seeds (default: %(default)s)")
     parser.add_argument("--busy-seed", type=int, default=1, help="the busy hour's seed (default: %(default)s)")
+    parser.add_argument(
+        "--passes", type=int, default=2, help="busy hours the hub learns the offsets over (default: %(default)s)"
+    )
     parser.add_argument("--no-busy", action="store_true", help="only the walk's table")
     args = parser.parse_args()
     seeds = [int(s) for s in args.walk_seeds.split(",")]
@@ -109,12 +124,18 @@ def main() -> None:
     for column in ("hub's offsets", "rms error", "zone accuracy", "entry p95", "switch p95", "exit p95"):
         busy.add_column(column, justify="right")
     busy.add_row("exact", "0.00 dB", *busy_row(layout, truth, truth, args.busy_seed))
-    busy.add_row(
-        "not calibrated", f"{zero_rms:.2f} dB", *busy_row(layout, truth, dict.fromkeys(truth, 0.0), args.busy_seed)
-    )
+    learning = dict.fromkeys(truth, 0.0)
+    row, learned = busy_hour(layout, truth, learning, args.busy_seed)
+    busy.add_row("not calibrated", f"{zero_rms:.2f} dB", *row)
+    for n in range(1, args.passes + 1):
+        # a gateway without enough readings keeps its offset (none in the busy hour)
+        learning = {g: o + learned.get(g, 0.0) for g, o in learning.items()}
+        error, _ = errors(learning, truth)
+        row, learned = busy_hour(layout, truth, learning, args.busy_seed)
+        busy.add_row(f"learned, {n} pass{'es' if n > 1 else ''}", f"{error:.2f} dB", *row)
     for seed, found in walked.items():
-        rms, _ = errors(found, truth)
-        busy.add_row(f"walk seed {seed}", f"{rms:.2f} dB", *busy_row(layout, truth, found, args.busy_seed))
+        error, _ = errors(found, truth)
+        busy.add_row(f"walk seed {seed}", f"{error:.2f} dB", *busy_row(layout, truth, found, args.busy_seed))
     console.print(busy)
 
 

@@ -15,13 +15,16 @@ import heapq
 import itertools
 from collections import deque
 from collections.abc import Iterable
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from edge.presence.events import EventKind, JourneyEvent, PresenceStats
 from edge.presence.gateways import GatewayTrack
 from edge.presence.rules import NEG_INF, BatchRule, RuleFn, make_rule
 from edge.presence.settings import PresenceSettings
 from edge.store import StoreLayout, ZoneKind
+
+if TYPE_CHECKING:
+    from edge.presence.offset_learning import OffsetEstimate, OffsetLearner
 
 INF: Final = float("inf")
 
@@ -82,6 +85,7 @@ class PresenceEngine:
         "_gateways",
         "_heap",
         "_hold",
+        "_learner",
         "_left",
         "_left_order",
         "_margin",
@@ -123,6 +127,7 @@ class PresenceEngine:
         self._min_score = NEG_INF  # the least score a challenger needs (the hmm rule's posterior probability)
         self._hold = settings.hold_s
         self._batch: BatchRule | None = None
+        self._learner: OffsetLearner | None = None
         self._rule: RuleFn
         if settings.rule in ("model", "hmm", "hmm-points"):
             # numpy and the grid are these rules' alone: the other rules do not pay for them.
@@ -131,12 +136,27 @@ class PresenceEngine:
             if settings.rule in ("hmm", "hmm-points"):
                 from dataclasses import replace
 
-                from edge.presence.hmm import ZoneHmm, make_hmm_rule
+                import numpy as np
+                import numpy.typing as npt
+
+                from edge.presence.hmm import Probabilities, ZoneHmm, make_hmm_rule
                 from edge.presence.hmm_points import PointHmm
+                from edge.presence.offset_learning import OffsetLearner
 
                 model = ZoneModel(layout, replace(settings.radio, grid_m=settings.hmm_grid_m), self._zone_ids)
                 points = settings.rule == "hmm-points"
-                self._batch = make_hmm_rule((PointHmm if points else ZoneHmm)(layout, settings, model))
+                if points:
+                    grid = PointHmm(layout, settings, model)
+                    learner = self._learner = OffsetLearner(
+                        model.expected.mean(axis=0), [g.id for g in layout.gateways]
+                    )
+
+                    def observe(p: Probabilities, heard: npt.NDArray[np.bool_], rssi: npt.NDArray[np.float64]) -> None:
+                        learner.observe(grid.most_likely_points(p), heard, rssi)
+
+                    self._batch = make_hmm_rule(grid, observe)
+                else:
+                    self._batch = make_hmm_rule(ZoneHmm(layout, settings, model))
                 self._rule = self._batch
                 self._margin = 0.0
                 self._min_score = settings.points_switch_p if points else settings.hmm_switch_p
@@ -197,6 +217,22 @@ class PresenceEngine:
         if self._settings.rejoin_s > 0.0 and device_id not in self._devices:
             self._left[device_id] = (visit, ended)
             self._left_order.append((ended, device_id))
+
+    def offset_corrections(self, min_samples: int | None = None) -> list[OffsetEstimate]:
+        """Each gateway's `rssi_offset` correction learned from the devices in a visit since the engine started
+        (or `reset_offset_learning`), in layout order; empty unless the rule is ``hmm-points``, which places
+        them (`edge.presence.offset_learning`). A correction is None until its gateway has `min_samples`
+        readings (`MIN_SAMPLES` by default)."""
+        if self._learner is None:
+            return []
+        if min_samples is None:
+            return self._learner.corrections()
+        return self._learner.corrections(min_samples)
+
+    def reset_offset_learning(self) -> None:
+        """Forget the readings learned from (the offsets in effect have changed)."""
+        if self._learner is not None:
+            self._learner.reset()
 
     def reset_gateway(self, gateway_id: str) -> None:
         """Forget a gateway's sequence numbers and clock estimate (it was reinstalled and numbers afresh)."""

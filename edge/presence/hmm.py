@@ -36,7 +36,7 @@ at a time waits on memory (about 3 times fewer µs per device, docs/presence.md)
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 import numpy as np
@@ -57,6 +57,8 @@ MAX_EVIDENCE_DT_S: Final = 2.0
 
 Probabilities = npt.NDArray[np.floating[Any]]
 """Devices' (or one device's) probabilities over the states, in the state's type (`ZoneHmm.state_dtype`)."""
+Observer = Callable[[Probabilities, npt.NDArray[np.bool_], npt.NDArray[np.float64]], None]
+"""Called after each pass of updates with the devices' new posteriors, the fresh readings' mask and the readings."""
 
 
 def _overlap(a0: float, a1: float, b0: float, b1: float) -> tuple[float, float] | None:
@@ -271,10 +273,12 @@ class HmmRule:
     The state is kept with the device's own readings list, so a reused id cannot mix devices, and dropped when
     the engine `forget`s the device or a minute after it was last evaluated. The posteriors are the rows of one
     matrix, so `prepare` updates many devices in one pass of matrix products, which costs a fraction of updating
-    them one by one; the engine calls it with the devices of a gateway batch before deciding each of them."""
+    them one by one; the engine calls it with the devices of a gateway batch before deciding each of them.
+    `observe`, when given, sees every pass of updates (`Observer`)."""
 
-    def __init__(self, hmm: ZoneHmm) -> None:
+    def __init__(self, hmm: ZoneHmm, observe: Observer | None = None) -> None:
         self._hmm = hmm
+        self._observe = observe
         self._step = hmm.step
         self._posteriors: dict[int, _Posterior] = {}  # by id of the device's readings list
         self._rows = np.empty((0, hmm.states), dtype=hmm.state_dtype)
@@ -357,6 +361,8 @@ class HmmRule:
         elif any_heard.any():
             h = any_heard
             p[h] = hmm.update_many(p[h], hmm.log_likelihoods_many(heard[h], rssi[h]), dt[h])
+        if self._observe is not None:
+            self._observe(p, heard, rssi)
         self._rows[rows] = p
         zones = hmm.zones_many(p)
         best = np.where(any_heard, zones.argmax(axis=1), -1)  # nothing fresh: no decision, as with the other rules
@@ -375,6 +381,6 @@ class HmmRule:
         return self._free.pop()
 
 
-def make_hmm_rule(hmm: ZoneHmm) -> HmmRule:
+def make_hmm_rule(hmm: ZoneHmm, observe: Observer | None = None) -> HmmRule:
     """The ``hmm`` rules' function over `hmm` (see `HmmRule`)."""
-    return HmmRule(hmm)
+    return HmmRule(hmm, observe)

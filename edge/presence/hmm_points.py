@@ -169,6 +169,11 @@ class PointHmm(ZoneHmm):
         out: Probabilities = p[:, : self.points] + p[:, self.points :]
         return out
 
+    def most_likely_points(self, p: Probabilities) -> npt.NDArray[np.intp]:
+        """Each device's most likely grid point (devices x states in, one index per device out)."""
+        out: npt.NDArray[np.intp] = self.points_many(p).argmax(axis=1)
+        return out
+
     def walking(self, p: Probabilities) -> float:
         """The probability, in one device's state `p`, that the shopper is walking."""
         return float(p[self.points :].sum())

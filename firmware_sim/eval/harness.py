@@ -16,6 +16,7 @@ from typing import Final
 
 from edge.identity import EidResolver
 from edge.presence import JourneyEvent, PresenceEngine, PresenceSettings
+from edge.presence.offset_learning import OffsetEstimate
 from edge.store import StoreLayout
 from firmware_sim.eval.batches import Counts, gateway_batches
 from firmware_sim.eval.metrics import Scores, Timeline, score_device, score_phases
@@ -50,6 +51,8 @@ class EvalResult:
     items: int = 0
     unresolved_items: int = 0
     wall_s: float = 0.0
+    offset_corrections: list[OffsetEstimate] = field(default_factory=list)
+    """What the hub learned of its gateways' offsets over the run (`PresenceEngine.offset_corrections`)."""
 
 
 def run(scenario: Scenario, settings: EvalSettings | None = None, *, name: str = "", seed: int = 0,
@@ -99,6 +102,7 @@ def run(scenario: Scenario, settings: EvalSettings | None = None, *, name: str =
         result.items += len(batch.items)
         take(engine.ingest(batch.gateway, batch.seq, due, resolved, now=due + settings.latency_s))
     result.adverts = counts.adverts
+    result.offset_corrections = engine.offset_corrections()
 
     truth: dict[str, list[tuple[float, float, float, str | None]]] = defaultdict(list)
     for sample in scenario.truth(step_s=TRUTH_STEP_S):

@@ -74,6 +74,8 @@ def summary(result: EvalResult) -> dict[str, Any]:
         "unresolved_items": result.unresolved_items,
         "phases": {p: {"share": _number(s.phase_share(p)), "accuracy": _number(s.phase_accuracy(p))} for p in PHASES},
         "baseline_wrong_zone": BASELINES.get(result.scenario),
+        # what the hub learned of its gateways' rssi_offsets (dB to add; null before enough readings)
+        "offset_corrections": {e.gateway: e.correction_db for e in result.offset_corrections},
         "wall_s": result.wall_s,
     }
 
