@@ -56,6 +56,8 @@ from edge.store import StoreLayout
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
+    from edge.presence.offset_learning import OffsetEstimate
+
 log = logging.getLogger("corsia.hub.core")
 
 RESUME_GRACE_S = 60.0
@@ -141,6 +143,8 @@ class HubCore:
         self._db = connect()
         self._lock = threading.RLock()
         started = clock()
+        self.started = started
+        """When this run began: the presence engine learns the gateways' offsets from then on."""
         settings = presence_settings(hub)
         # Visit ids must never repeat across runs: the run's start time in the prefix sees to it.
         self.engine = PresenceEngine(layout, settings, visit_prefix=f"v{int(started * 1000):x}-")
@@ -319,6 +323,10 @@ class HubCore:
             m.gateway_rss.labels(gateway=gw).set(health.rss_mb * 1024 * 1024)
             if health.cpu_temp_c is not None:
                 m.gateway_temp.labels(gateway=gw).set(health.cpu_temp_c)
+        for learned in self.engine.offset_corrections():
+            m.gateway_offset_samples.labels(gateway=learned.gateway).set(learned.samples)
+            if learned.correction_db is not None:
+                m.gateway_offset_correction.labels(gateway=learned.gateway).set(learned.correction_db)
 
     def _to_feed(self, out: Output) -> None:
         for journey in out.journeys:
@@ -330,6 +338,12 @@ class HubCore:
         for alert in out.alerts:
             self.feed.publish("alert", {"kind": alert.kind, "source": alert.source, "active": alert.active,
                                         "severity": alert.severity, "detail": alert.detail})  # fmt: skip
+
+    def offset_corrections(self) -> tuple[float, list[OffsetEstimate]]:
+        """When this run began, and each gateway's `rssi_offset` correction learned since (thread-safe; empty
+        unless the zone rule is ``hmm-points``)."""
+        with self._lock:
+            return self.started, self.engine.offset_corrections()
 
     def occupancy_snapshot(self) -> dict[str, int]:
         """Devices per zone as of the last tick or batch (a copy: safe from any thread)."""

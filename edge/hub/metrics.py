@@ -47,4 +47,13 @@ class HubMetrics:
         self.gateway_rss = Gauge("corsia_gateway_rss_bytes", "Gateway process memory", ["gateway"], registry=r)
         self.gateway_temp = Gauge("corsia_gateway_cpu_temperature_celsius", "Gateway CPU temperature", ["gateway"],
                                   registry=r)  # fmt: skip
+        # What the presence engine learned of each gateway's rssi_offset (dB to add), so IT sees a receiver drift.
+        self.gateway_offset_correction = Gauge(
+            "corsia_gateway_offset_correction_db", "Learned correction to the gateway's rssi_offset", ["gateway"],
+            registry=r,
+        )  # fmt: skip
+        self.gateway_offset_samples = Gauge(
+            "corsia_gateway_offset_samples", "Shoppers' readings the correction was learned from", ["gateway"],
+            registry=r,
+        )  # fmt: skip
         self.http_requests = Counter("corsia_hub_http_requests", "API requests", ["endpoint", "status"], registry=r)

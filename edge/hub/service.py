@@ -65,7 +65,8 @@ class HubService:
         self.context = HubContext(
             config=config, layout=layout, connect=lambda: open_database(db_path), secret_key=secret_key,
             vapid_public_key=self.vapid.application_server_key, listener=self.core.listener,
-            occupancy=self.core.occupancy_snapshot, fleet=self.core.fleet_states, metrics=self.metrics, feed=self.feed,
+            occupancy=self.core.occupancy_snapshot, fleet=self.core.fleet_states, offsets=self.core.offset_corrections,
+            metrics=self.metrics, feed=self.feed,
         )  # fmt: skip
         self.client = MqttClient(
             config.mqtt, store=config.store.id, client_id=client_id or f"corsia-hub-{config.store.id}",

@@ -8,7 +8,15 @@ from edge.hub.api import repos
 from edge.hub.api.database import hub_context
 from edge.hub.api.errors import Invalid
 from edge.hub.api.routing import ADMIN, Answer, ApiBlueprint, reply
-from edge.hub.api.store_schemas import Occupancy, VisitsAnswer, VisitsQuery, VisitView
+from edge.hub.api.store_schemas import (
+    GatewayOffset,
+    GatewayOffsets,
+    Occupancy,
+    VisitsAnswer,
+    VisitsQuery,
+    VisitView,
+)
+from edge.presence.offset_learning import MIN_SAMPLES
 
 api = ApiBlueprint("store", __name__)
 
@@ -24,6 +32,28 @@ def occupancy(store: str) -> Response:
     # Every zone of the layout, so a dashboard draws empty aisles too; nothing outside the layout.
     zones = {zone.id: int(live.get(zone.id, 0)) for zone in ctx.layout.zones}
     return reply(Occupancy(zones=zones, total=sum(zones.values())))
+
+
+@api.route(
+    "GET", "/stores/<store>/gateways/offsets",
+    scopes=(ADMIN,), answers={200: Answer("The offsets and their learned corrections", GatewayOffsets)},
+)  # fmt: skip
+def gateway_offsets(store: str) -> Response:
+    """Each gateway's `rssi_offset`, and the correction learned from the shoppers' readings since the hub started.
+    Nothing changes by itself: a store accepts the suggestions by writing them into the layout and restarting."""
+    ctx = hub_context()
+    since, learned = ctx.offsets() if ctx.offsets is not None else (ctx.clock(), [])
+    found = {e.gateway: e for e in learned}
+    rows = []
+    for g in ctx.layout.gateways:
+        e = found.get(g.id)
+        correction = e.correction_db if e is not None else None
+        suggested = round(g.rssi_offset + correction, 1) if correction is not None else None
+        rows.append(GatewayOffset(
+            g.id, g.rssi_offset, correction, suggested, e.samples if e is not None else 0,
+            e.rms_db if e is not None else None,
+        ))  # fmt: skip
+    return reply(GatewayOffsets(since, MIN_SAMPLES, rows))
 
 
 @api.route(

@@ -224,6 +224,33 @@ class Occupancy(msgspec.Struct):
     total: int
 
 
+class GatewayOffset(msgspec.Struct):
+    """One gateway's `rssi_offset` and what the hub learned of it."""
+
+    gateway: str
+    offset_db: float
+    """The offset in the layout now."""
+    correction_db: float | None
+    """dB to add to it, learned from the shoppers' readings; None until `samples` reach `min_samples`."""
+    suggested_db: float | None
+    """`offset_db` + `correction_db`, rounded to 0.1 dB: what to write into the layout."""
+    samples: int
+    """Readings the correction was learned from."""
+    rms_db: float | None
+    """The spread of those readings about the model's prediction (noise and model error together)."""
+
+
+class GatewayOffsets(msgspec.Struct):
+    """The gateways' offsets as learned from the shoppers since the hub started (docs/store-layout.md)."""
+
+    since: float
+    """Unix seconds: when the hub started learning (its start; the offsets in effect are the layout's since)."""
+    min_samples: int
+    """Readings a gateway needs before its correction is given."""
+    gateways: list[GatewayOffset]
+    """Every gateway of the layout, in its order."""
+
+
 class VisitsQuery(Strict):
     """The visits query string."""
 

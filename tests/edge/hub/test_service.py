@@ -363,3 +363,34 @@ def test_a_visit_that_ended_just_before_a_hub_restart_goes_on_after_it(
         assert len(alerts) == 1
     finally:
         again.service.stop()
+
+
+def test_the_hub_learns_the_gateways_offsets_from_a_shopper_and_shows_them_to_it(
+    start_hub: Callable[..., RunningHub],
+) -> None:
+    hub = start_hub()
+    giulia = hub.sign_up("giulia@example.it", marketing=False)
+    # In at the doors, then heard by the front's three gateways and aisle 4's for a few seconds: every update of
+    # her position after the first compares four gateways.
+    heard = {"gw-09": -60.0, "gw-10": -70.0, "gw-11": -72.0, "gw-04": -80.0}
+    for _ in range(6):
+        for gw, rssi in heard.items():
+            hub.sight(gw, [(giulia, rssi)])
+        time.sleep(1.0)
+
+    def learned() -> dict[str, dict[str, object]]:
+        answer = hub.api("GET", "/api/v1/stores/demo/gateways/offsets")
+        assert answer.status_code == 200, answer.text
+        return {g["gateway"]: g for g in answer.json()["gateways"]}
+
+    assert wait_for(lambda: all(learned()[gw]["samples"] for gw in heard), 10)
+    time.sleep(1.5)  # the last batches in
+    found = learned()
+    assert list(found)[:3] == ["gw-01", "gw-02", "gw-03"]
+    assert len(found) == 12
+    assert {gw for gw, g in found.items() if g["samples"]} == set(heard)  # nobody else heard her
+    # a few seconds of one phone are far from enough to suggest anything
+    assert all(g["correction_db"] is None and g["suggested_db"] is None for g in found.values())
+    assert found["gw-04"]["offset_db"] == 1.5  # the layout's
+    line = f'corsia_gateway_offset_samples{{gateway="gw-04"}} {float(str(found["gw-04"]["samples"]))}'
+    assert wait_for(lambda: line in hub.api("GET", "/metrics").text, 5)
