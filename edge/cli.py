@@ -49,6 +49,8 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                "edge.monitor.cli", True),
     Subcommand("calibrate", "measure each gateway's rssi_offset from a tag held under each gateway in turn",
                "edge.monitor.calibrate_cli", True),
+    Subcommand("offsets", "show the gateways' rssi_offset corrections the hub learned from the shoppers; write them",
+               "edge.hub.offsets_cli", True),
     Subcommand("broker", "run a local MQTT broker (Mosquitto when installed, else an embedded one)",
                "edge.broker.cli", False),
 )  # fmt: skip

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
@@ -135,9 +134,7 @@ def _report(
     from rich.console import Console
     from rich.table import Table
 
-    from edge.errors import ConfigError
-    from edge.store import parse_layout
-    from edge.store.calibration import with_offsets
+    from edge.store.calibration import write_offsets
 
     calibration = _fit(heard, layout, settings)
     console = Console()
@@ -181,23 +178,6 @@ def _report(
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(document, f, indent=2, ensure_ascii=False)
     if args.write and calibrated:
-        import tomllib
-
-        with open(layout_path, encoding="utf-8") as f:
-            text = f.read()
-        new = with_offsets(text, {g.gateway: g.offset_db for g in calibrated})
-        try:
-            check = parse_layout(tomllib.loads(new), layout_path)  # never write a file the hub could not load
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(
-                layout_path, "", f"the offsets could not be written in place ({exc}); set them by hand"
-            ) from exc
-        wanted = {g.id: g.rssi_offset for g in layout.gateways} | {g.gateway: round(g.offset_db, 1) for g in calibrated}
-        if {g.id: g.rssi_offset for g in check.gateways} != wanted:
-            raise ConfigError(layout_path, "", "the offsets could not be written in place; set them by hand")
-        tmp = f"{layout_path}.calibrating"
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(new)
-        os.replace(tmp, layout_path)
+        write_offsets(layout_path, layout, {g.gateway: g.offset_db for g in calibrated})
         console.print(f"Wrote {len(calibrated)} offsets to {layout_path}; restart the hub to use them.")
     return 0 if calibration.complete else 1

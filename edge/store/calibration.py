@@ -35,6 +35,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, NamedTuple
 
+from edge.errors import LayoutError
+from edge.store.layout import StoreLayout
 from edge.store.loader import RSSI_OFFSET_LIMIT_DB
 
 MOUNTING_WARNING_DB: Final = 6.0
@@ -300,6 +302,31 @@ def with_offsets(text: str, offsets: Mapping[str, float]) -> str:
             lines[at - 1] += "\n"
         lines.insert(at, line)
     return "".join(lines)
+
+
+def write_offsets(path: str, layout: StoreLayout, offsets: Mapping[str, float]) -> None:
+    """Write `offsets` (by gateway id) into the layout file at `path`, which `layout` was loaded from, in place
+    (`with_offsets`) and atomically. `LayoutError` when the result would not load with exactly those offsets:
+    a file the hub could not start with is never written."""
+    import os
+    import tomllib
+
+    from edge.store.loader import parse_layout
+
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    try:
+        new = with_offsets(text, offsets)
+        check = parse_layout(tomllib.loads(new), path)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:  # TOMLDecodeError is a ValueError too
+        raise LayoutError(path, "", f"the offsets could not be written in place ({exc}); set them by hand") from exc
+    wanted = {g.id: g.rssi_offset for g in layout.gateways} | {g: round(o, 1) for g, o in offsets.items()}
+    if {g.id: g.rssi_offset for g in check.gateways} != wanted:
+        raise LayoutError(path, "", "the offsets could not be written in place; set them by hand")
+    tmp = f"{path}.calibrating"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(new)
+    os.replace(tmp, path)
 
 
 def _number(value: float) -> str:

@@ -20,7 +20,7 @@ from edge.protocol import Journey, Topic
 from tests.conftest import REPO, wait_for
 
 CORSIA = [sys.executable, "-m", "edge.cli"]
-EXPECTED = {"demo", "hub", "gateway", "kiosk", "sim", "eval", "monitor", "calibrate", "broker"}
+EXPECTED = {"demo", "hub", "gateway", "kiosk", "sim", "eval", "monitor", "calibrate", "offsets", "broker"}
 
 
 def run(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
