@@ -34,6 +34,8 @@ from edge.presence.model import MIN_GATEWAYS
 
 MIN_SAMPLES: Final = 3600
 """Readings of a gateway before its correction is reported: an hour of one phone, a few minutes of a busy store."""
+BATCH_ROWS: Final = 2048
+"""Updates kept before they are added up: a pass over a few thousand rows costs what one over a few rows does."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,8 @@ class OffsetLearner:
         self._sum = np.zeros(len(self._ids))
         self._squares = np.zeros(len(self._ids))
         self._count = np.zeros(len(self._ids), dtype=np.int64)
+        self._pending: list[tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_], npt.NDArray[np.floating]]] = []
+        self._pending_rows = 0
 
     @property
     def gateway_ids(self) -> list[str]:
@@ -73,7 +77,21 @@ class OffsetLearner:
     ) -> None:
         """Add the updates of some devices: `points` the grid point each was placed at, `heard` a devices x
         gateways mask of the fresh readings, `rssi` the calibrated readings (ignored where not heard). Rows with
-        fewer than `MIN_GATEWAYS` readings carry no information about the offsets and are skipped."""
+        fewer than `MIN_GATEWAYS` readings carry no information about the offsets and are skipped. The arrays are
+        kept (not copied) until `BATCH_ROWS` have come: the caller must not change them afterwards."""
+        self._pending.append((points, heard, rssi))
+        self._pending_rows += len(points)
+        if self._pending_rows >= BATCH_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        points = np.concatenate([p for p, _, _ in self._pending])
+        heard = np.concatenate([h for _, h, _ in self._pending])
+        rssi = np.concatenate([r for _, _, r in self._pending])
+        self._pending.clear()
+        self._pending_rows = 0
         enough = heard.sum(axis=1) >= MIN_GATEWAYS
         if not enough.any():
             return
@@ -87,6 +105,7 @@ class OffsetLearner:
 
     def corrections(self, min_samples: int = MIN_SAMPLES) -> list[OffsetEstimate]:
         """Every gateway's correction, in layout order, centred over the gateways that have `min_samples`."""
+        self._flush()
         count = self._count
         known = count > 0
         mean = np.divide(self._sum, count, out=np.zeros_like(self._sum), where=known)
@@ -105,6 +124,8 @@ class OffsetLearner:
 
     def reset(self) -> None:
         """Start learning afresh (the offsets in effect have changed)."""
+        self._pending.clear()
+        self._pending_rows = 0
         self._sum[:] = 0.0
         self._squares[:] = 0.0
         self._count[:] = 0

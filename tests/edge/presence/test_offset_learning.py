@@ -151,3 +151,14 @@ def test_only_the_points_rule_learns_offsets(demo: StoreLayout) -> None:
     engine = PresenceEngine(demo, PresenceSettings(rule="hmm"))
     assert engine.offset_corrections() == []
     engine.reset_offset_learning()  # nothing to forget, and no error
+
+
+def test_updates_added_a_few_at_a_time_count_the_same_as_all_at_once() -> None:
+    whole, points, heard, rssi = learner_and_readings([1.0, -1.0, 0.5, 0.0], rows=5000)
+    whole.observe(points, heard, rssi)
+    parts, *_ = learner_and_readings([0.0] * 4, rows=1)  # the same predictions (same seed)
+    for at in range(0, 5000, 7):  # as the engine hands them over: a few devices per pass, many passes
+        parts.observe(points[at : at + 7], heard[at : at + 7], rssi[at : at + 7])
+    for a, b in zip(parts.corrections(1), whole.corrections(1), strict=True):
+        assert (a.gateway, a.samples) == (b.gateway, b.samples)
+        assert (a.correction_db, a.rms_db) == pytest.approx((b.correction_db, b.rms_db), abs=1e-9)  # sums' order
