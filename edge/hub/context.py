@@ -63,9 +63,9 @@ class HubContext:
     live service, when the API answers from the zones alone, every count 0."""
     fleet: Callable[[], dict[str, str]] | None = None
     """Each gateway ``online`` or ``offline`` from the live service; None without one."""
-    offsets: Callable[[], tuple[float, list[OffsetEstimate]]] | None = None
-    """When the live service began learning, and each gateway's learned `rssi_offset` correction since
-    (`HubCore.offset_corrections`); None without one."""
+    offsets: Callable[[], tuple[dict[str, float], list[OffsetEstimate]]] | None = None
+    """Since when the live service has learned each gateway's offset, and each gateway's learned `rssi_offset`
+    correction (`HubCore.offset_corrections`); None without one."""
     metrics: HubMetrics = field(default_factory=HubMetrics)
     feed: LiveFeed = field(default_factory=LiveFeed)
     """What just happened (journeys, notifications, alerts, occupancy), pseudonymous, for the dashboard."""

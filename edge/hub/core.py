@@ -43,6 +43,7 @@ from edge.hub.db import (
     enforce_retention,
     transaction,
 )
+from edge.hub.db.offset_learning import OffsetLearning
 from edge.hub.dwell import DwellWatch
 from edge.hub.facts import FactsLoader
 from edge.hub.feed import LiveFeed
@@ -64,6 +65,7 @@ RESUME_GRACE_S = 60.0
 REFRESH_S = 2.0  # campaigns' dwell thresholds: a campaign added through the API applies within this
 COPURCHASE_REFRESH_S = 3600.0
 RETENTION_EVERY_S = 86400.0
+OFFSETS_SAVE_S = 60.0  # the learned offsets' sums are kept this often: a power cut loses at most this much of them
 COUPON_PERCENT = 10.0  # a purchase thank-you's coupon: 10% off the suggested products for 30 days
 COUPON_VALID_S = 30 * 86400.0
 
@@ -180,6 +182,9 @@ class HubCore:
         self._next_refresh = 0.0
         self._next_copurchase = 0.0
         self._next_retention = 0.0
+        self._offset_learning = OffsetLearning(self._db, clock)
+        self._offsets_since: dict[str, float] = {}  # per gateway, since when its offset is being learned
+        self._next_offsets_save = 0.0
 
     # --- lifecycle -------------------------------------------------------------------------------------------
 
@@ -194,12 +199,20 @@ class HubCore:
             if self.config.hub.rejoin_s > 0:
                 for device_id, visit_id, ended in self._journeys.ended_since(now - self.config.hub.rejoin_s):
                     self.engine.recall(device_id, visit_id, ended)
+            kept = self._offset_learning.load(self.engine.gateway_offsets())
+            self.engine.restore_offset_sums([k.sums for k in kept])
+            self._offsets_since = {g: now for g in self.engine.gateway_offsets()} | {
+                k.sums.gateway: k.since for k in kept
+            }
+            self._next_offsets_save = now + OFFSETS_SAVE_S
             self._housekeeping(now)
             self.metrics.enrolled_devices.set(len(self.identities))
             return count
 
     def close(self) -> None:
         with self._lock:
+            if self._offsets_since:  # started: keep what was learned since the last save
+                self._save_offsets()
             self._db.close()
 
     # --- inputs ----------------------------------------------------------------------------------------------
@@ -339,11 +352,17 @@ class HubCore:
             self.feed.publish("alert", {"kind": alert.kind, "source": alert.source, "active": alert.active,
                                         "severity": alert.severity, "detail": alert.detail})  # fmt: skip
 
-    def offset_corrections(self) -> tuple[float, list[OffsetEstimate]]:
-        """When this run began, and each gateway's `rssi_offset` correction learned since (thread-safe; empty
-        unless the zone rule is ``hmm-points``)."""
+    def offset_corrections(self) -> tuple[dict[str, float], list[OffsetEstimate]]:
+        """Since when each gateway's offset has been learned (kept across restarts while its offset stays the
+        same), and its `rssi_offset` correction (thread-safe; empty unless the zone rule is ``hmm-points``)."""
         with self._lock:
-            return self.started, self.engine.offset_corrections()
+            since = {g: self._offsets_since.get(g, self.started) for g in self.engine.gateway_offsets()}
+            return since, self.engine.offset_corrections()
+
+    def _save_offsets(self) -> None:
+        sums = self.engine.offset_sums()
+        if sums:
+            self._offset_learning.save(sums, self.engine.gateway_offsets(), self._offsets_since)
 
     def occupancy_snapshot(self) -> dict[str, int]:
         """Devices per zone as of the last tick or batch (a copy: safe from any thread)."""
@@ -477,6 +496,9 @@ class HubCore:
             if any(removed.values()):
                 log.info("retention: removed %s", removed)
             self._next_retention = now + RETENTION_EVERY_S
+        if self._offsets_since and now >= self._next_offsets_save:
+            self._save_offsets()
+            self._next_offsets_save = now + OFFSETS_SAVE_S
 
     def _ref(self, member_id: str) -> str:
         ref = self._refs.get(member_id)

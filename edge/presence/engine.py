@@ -14,7 +14,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Final
 
 from edge.presence.events import EventKind, JourneyEvent, PresenceStats
@@ -24,7 +24,7 @@ from edge.presence.settings import PresenceSettings
 from edge.store import StoreLayout, ZoneKind
 
 if TYPE_CHECKING:
-    from edge.presence.offset_learning import OffsetEstimate, OffsetLearner
+    from edge.presence.offset_learning import GatewaySums, OffsetEstimate, OffsetLearner
 
 INF: Final = float("inf")
 
@@ -228,6 +228,20 @@ class PresenceEngine:
         if min_samples is None:
             return self._learner.corrections()
         return self._learner.corrections(min_samples)
+
+    def gateway_offsets(self) -> dict[str, float]:
+        """The `rssi_offset` the engine adds to each gateway's readings (the layout's, or 0 when the gateways apply
+        their own: `apply_layout_offsets`)."""
+        return {g.id: g.offset_db for g in self._gateways.values()}
+
+    def offset_sums(self) -> list[GatewaySums]:
+        """What the offset corrections are made of, to keep across a restart (empty unless ``hmm-points``)."""
+        return [] if self._learner is None else self._learner.sums()
+
+    def restore_offset_sums(self, sums: Sequence[GatewaySums]) -> None:
+        """Add sums kept from before a restart, learned against the offsets in effect now (`offset_sums`)."""
+        if self._learner is not None:
+            self._learner.restore(sums)
 
     def reset_offset_learning(self) -> None:
         """Forget the readings learned from (the offsets in effect have changed)."""

@@ -51,6 +51,18 @@ class OffsetEstimate:
     """The spread of its residuals (the channel's noise, the model's error), None with no readings."""
 
 
+@dataclass(frozen=True, slots=True)
+class GatewaySums:
+    """What one gateway's correction is made of, as kept across a restart (`OffsetLearner.sums`)."""
+
+    gateway: str
+    total_db: float
+    """The sum of its residuals."""
+    squares_db2: float
+    """The sum of their squares."""
+    samples: int
+
+
 class OffsetLearner:
     """Running sums of each gateway's residuals against the model's predictions at the placed points.
 
@@ -121,6 +133,25 @@ class OffsetLearner:
             )
             for g, gateway in enumerate(self._ids)
         ]
+
+    def sums(self) -> list[GatewaySums]:
+        """The running sums, every gateway in layout order, to be kept across a restart (`restore`)."""
+        self._flush()
+        return [
+            GatewaySums(g, float(self._sum[i]), float(self._squares[i]), int(self._count[i]))
+            for i, g in enumerate(self._ids)
+        ]
+
+    def restore(self, sums: Sequence[GatewaySums]) -> None:
+        """Add sums kept from before a restart (of gateways learned against the offsets in effect now: the caller
+        checks). A gateway not in the layout is ignored."""
+        index = {g: i for i, g in enumerate(self._ids)}
+        for kept in sums:
+            i = index.get(kept.gateway)
+            if i is not None and kept.samples > 0:
+                self._sum[i] += kept.total_db
+                self._squares[i] += kept.squares_db2
+                self._count[i] += kept.samples
 
     def reset(self) -> None:
         """Start learning afresh (the offsets in effect have changed)."""

@@ -39,10 +39,11 @@ def occupancy(store: str) -> Response:
     scopes=(ADMIN,), answers={200: Answer("The offsets and their learned corrections", GatewayOffsets)},
 )  # fmt: skip
 def gateway_offsets(store: str) -> Response:
-    """Each gateway's `rssi_offset`, and the correction learned from the shoppers' readings since the hub started.
-    Nothing changes by itself: a store accepts the suggestions by writing them into the layout and restarting."""
+    """Each gateway's `rssi_offset`, and the correction learned from the shoppers' readings against it. Nothing
+    changes by itself: a store accepts the suggestions by writing them into the layout and restarting the hub."""
     ctx = hub_context()
-    since, learned = ctx.offsets() if ctx.offsets is not None else (ctx.clock(), [])
+    now = ctx.clock()
+    since, learned = ctx.offsets() if ctx.offsets is not None else ({}, [])
     found = {e.gateway: e for e in learned}
     rows = []
     for g in ctx.layout.gateways:
@@ -51,9 +52,9 @@ def gateway_offsets(store: str) -> Response:
         suggested = round(g.rssi_offset + correction, 1) if correction is not None else None
         rows.append(GatewayOffset(
             g.id, g.rssi_offset, correction, suggested, e.samples if e is not None else 0,
-            e.rms_db if e is not None else None,
+            e.rms_db if e is not None else None, since.get(g.id, now),
         ))  # fmt: skip
-    return reply(GatewayOffsets(since, MIN_SAMPLES, rows))
+    return reply(GatewayOffsets(min((r.since for r in rows), default=now), MIN_SAMPLES, rows))
 
 
 @api.route(

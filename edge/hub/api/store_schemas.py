@@ -238,13 +238,16 @@ class GatewayOffset(msgspec.Struct):
     """Readings the correction was learned from."""
     rms_db: float | None
     """The spread of those readings about the model's prediction (noise and model error together)."""
+    since: float
+    """Unix seconds: the oldest of those readings. Learning goes on across hub restarts while the gateway's
+    offset stays the same, and starts afresh when it changes."""
 
 
 class GatewayOffsets(msgspec.Struct):
-    """The gateways' offsets as learned from the shoppers since the hub started (docs/store-layout.md)."""
+    """The gateways' offsets as learned from the shoppers (docs/store-layout.md)."""
 
     since: float
-    """Unix seconds: when the hub started learning (its start; the offsets in effect are the layout's since)."""
+    """Unix seconds: the oldest readings of any gateway."""
     min_samples: int
     """Readings a gateway needs before its correction is given."""
     gateways: list[GatewayOffset]

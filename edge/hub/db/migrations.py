@@ -307,6 +307,20 @@ ALTER TABLE devices_v6 RENAME TO devices;
 CREATE INDEX devices_member ON devices (member_id)
 """
 
+# What the presence engine learned of each gateway's rssi_offset, kept across restarts: sums over the shoppers'
+# readings (nothing of any device), each against the offset that was in effect.
+SCHEMA_V7: Final = """
+CREATE TABLE offset_learning (
+    gateway     TEXT PRIMARY KEY,
+    offset_db   REAL NOT NULL,
+    total_db    REAL NOT NULL,
+    squares_db2 REAL NOT NULL CHECK (squares_db2 >= 0),
+    samples     INTEGER NOT NULL CHECK (samples >= 0),
+    since       REAL NOT NULL,
+    saved       REAL NOT NULL
+)
+"""
+
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(1, "initial schema", _statements(SCHEMA_V1)),
     Migration(2, "feedback from purchase pushes", _statements(SCHEMA_V2)),
@@ -314,6 +328,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(4, "key-fob tags with a fixed id", _statements(SCHEMA_V4)),
     Migration(5, "wallet: points ledger, legacy card balances, coupons", _statements(SCHEMA_V5)),
     Migration(6, "devices: the wallet web app", _statements(SCHEMA_V6)),
+    Migration(7, "gateway offsets learned from the shoppers", _statements(SCHEMA_V7)),
 )
 
 _VERSION_TABLE: Final = """

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
@@ -17,7 +18,7 @@ from edge.mqtt import MqttClient
 from edge.protocol import Alert, GatewayHealth, Journey, Receipt, ReceiptItem, Sighting, Sightings, StaffAlert, Topic
 from firmware_sim.devices.push_service import PushService
 from tests.conftest import wait_for
-from tests.edge.hub.conftest import KIOSK_TOKEN, RunningHub, Shopper, hub_config
+from tests.edge.hub.conftest import KIOSK_TOKEN, LAYOUT, RunningHub, Shopper, hub_config
 
 
 def walk_in(hub: RunningHub, shopper_rssi: list[tuple[Shopper, float]], batches: int = 3) -> None:
@@ -365,32 +366,67 @@ def test_a_visit_that_ended_just_before_a_hub_restart_goes_on_after_it(
         again.service.stop()
 
 
-def test_the_hub_learns_the_gateways_offsets_from_a_shopper_and_shows_them_to_it(
-    start_hub: Callable[..., RunningHub],
+def test_the_hub_learns_the_gateways_offsets_from_a_shopper_keeps_them_across_a_restart_and_shows_them(
+    tmp_path: Path, mqtt_settings: MqttSection, push_service: PushService, make_client: Callable[..., MqttClient]
 ) -> None:
-    hub = start_hub()
-    giulia = hub.sign_up("giulia@example.it", marketing=False)
-    # In at the doors, then heard by the front's three gateways and aisle 4's for a few seconds: every update of
-    # her position after the first compares four gateways.
-    heard = {"gw-09": -60.0, "gw-10": -70.0, "gw-11": -72.0, "gw-04": -80.0}
-    for _ in range(6):
-        for gw, rssi in heard.items():
-            hub.sight(gw, [(giulia, rssi)])
-        time.sleep(1.0)
+    pos = make_client("pos")
 
-    def learned() -> dict[str, dict[str, object]]:
+    def start(layout: str = LAYOUT) -> RunningHub:
+        config = hub_config(tmp_path, mqtt_settings)  # the same database each time
+        service = HubService(replace(config, store=replace(config.store, layout=layout)))
+        service.start()
+        assert service.client.wait_connected(10)
+        assert service.client.wait_subscribed(10)
+        return RunningHub(service, push_service, pos)
+
+    def learned(hub: RunningHub) -> dict[str, dict[str, Any]]:
         answer = hub.api("GET", "/api/v1/stores/demo/gateways/offsets")
         assert answer.status_code == 200, answer.text
         return {g["gateway"]: g for g in answer.json()["gateways"]}
 
-    assert wait_for(lambda: all(learned()[gw]["samples"] for gw in heard), 10)
-    time.sleep(1.5)  # the last batches in
-    found = learned()
-    assert list(found)[:3] == ["gw-01", "gw-02", "gw-03"]
-    assert len(found) == 12
-    assert {gw for gw, g in found.items() if g["samples"]} == set(heard)  # nobody else heard her
-    # a few seconds of one phone are far from enough to suggest anything
-    assert all(g["correction_db"] is None and g["suggested_db"] is None for g in found.values())
-    assert found["gw-04"]["offset_db"] == 1.5  # the layout's
-    line = f'corsia_gateway_offset_samples{{gateway="gw-04"}} {float(str(found["gw-04"]["samples"]))}'
-    assert wait_for(lambda: line in hub.api("GET", "/metrics").text, 5)
+    # In at the doors, then heard by the front's three gateways and aisle 4's for a few seconds: every update of
+    # her position after the first compares four gateways.
+    heard = {"gw-09": -60.0, "gw-10": -70.0, "gw-11": -72.0, "gw-04": -80.0}
+    hub = start()
+    try:
+        giulia = hub.sign_up("giulia@example.it", marketing=False)
+        for _ in range(6):
+            for gw, rssi in heard.items():
+                hub.sight(gw, [(giulia, rssi)])
+            time.sleep(1.0)
+        assert wait_for(lambda: all(learned(hub)[gw]["samples"] for gw in heard), 10)
+        time.sleep(1.5)  # the last batches in
+        found = learned(hub)
+        assert list(found)[:3] == ["gw-01", "gw-02", "gw-03"]
+        assert len(found) == 12
+        assert {gw for gw, g in found.items() if g["samples"]} == set(heard)  # nobody else heard her
+        # a few seconds of one phone are far from enough to suggest anything
+        assert all(g["correction_db"] is None and g["suggested_db"] is None for g in found.values())
+        assert found["gw-04"]["offset_db"] == 1.5  # the layout's
+        line = f'corsia_gateway_offset_samples{{gateway="gw-04"}} {float(found["gw-04"]["samples"])}'
+        assert wait_for(lambda: line in hub.api("GET", "/metrics").text, 5)
+    finally:
+        hub.service.stop()
+
+    again = start()  # the same layout: learning goes on where it was
+    try:
+        kept = learned(again)
+        assert {gw: g["samples"] for gw, g in kept.items()} == {gw: g["samples"] for gw, g in found.items()}
+        assert {gw: g["since"] for gw, g in kept.items() if gw in heard} == {gw: found[gw]["since"] for gw in heard}
+    finally:
+        again.service.stop()
+
+    # The store accepts a new offset for gw-04: what was learned against the old one is dropped, the rest kept.
+    moved = tmp_path / "demo.toml"
+    moved.write_text(Path(LAYOUT).read_text(encoding="utf-8").replace("rssi_offset = 1.5", "rssi_offset = 0.8"))
+    third = start(str(moved))
+    try:
+        after = learned(third)
+        assert after["gw-04"]["offset_db"] == 0.8
+        assert after["gw-04"]["samples"] == 0
+        assert after["gw-04"]["since"] > found["gw-04"]["since"]
+        assert [after[gw]["samples"] for gw in ("gw-09", "gw-10", "gw-11")] == [
+            found[gw]["samples"] for gw in ("gw-09", "gw-10", "gw-11")
+        ]
+    finally:
+        third.service.stop()

@@ -10,7 +10,7 @@ import pytest
 
 from edge.presence import PresenceEngine, PresenceSettings
 from edge.presence.model import ZoneModel
-from edge.presence.offset_learning import OffsetLearner
+from edge.presence.offset_learning import GatewaySums, OffsetLearner
 from edge.store import StoreLayout
 from tests.edge.presence.walks import T0, TX_DBM
 
@@ -162,3 +162,15 @@ def test_updates_added_a_few_at_a_time_count_the_same_as_all_at_once() -> None:
     for a, b in zip(parts.corrections(1), whole.corrections(1), strict=True):
         assert (a.gateway, a.samples) == (b.gateway, b.samples)
         assert (a.correction_db, a.rms_db) == pytest.approx((b.correction_db, b.rms_db), abs=1e-9)  # sums' order
+
+
+def test_sums_kept_across_a_restart_carry_on_where_they_were() -> None:
+    learner, points, heard, rssi = learner_and_readings([2.0, 0.0, -1.0, 0.0], rows=3000)
+    learner.observe(points[:1000], heard[:1000], rssi[:1000])
+    restarted, *_ = learner_and_readings([0.0] * 4, rows=1)
+    restarted.restore([*learner.sums(), GatewaySums("gone", 50.0, 900.0, 30)])  # a gateway no longer there
+    for at in (learner, restarted):
+        at.observe(points[1000:], heard[1000:], rssi[1000:])
+    for a, b in zip(restarted.corrections(1), learner.corrections(1), strict=True):
+        assert a.samples == b.samples == 3000
+        assert a.correction_db == pytest.approx(b.correction_db, abs=1e-9)

@@ -28,7 +28,7 @@ def hub(ctx: HubContext, clock: FakeClock) -> Iterator[Callable[[Learned], str]]
     servers: list[HttpServer] = []
 
     def start(learned: Learned) -> str:
-        server = HttpServer(create_app(replace(ctx, offsets=lambda: (clock(), learned))), "127.0.0.1:0")
+        server = HttpServer(create_app(replace(ctx, offsets=lambda: ({}, learned))), "127.0.0.1:0")
         server.start()
         servers.append(server)
         return server.url
