@@ -168,15 +168,22 @@ def test_bad_point_settings_name_their_field(field: str, value: object) -> None:
         PresenceSettings(rule="hmm-points", **{field: value})  # type: ignore[arg-type]
 
 
-def test_a_large_floor_steps_by_gathering_with_the_same_result(
+def test_a_large_floor_steps_by_gathering_with_the_same_result_as_the_blocks_of_the_product(
     demo: StoreLayout, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     grid = ZoneModel(demo, RadioModel(grid_m=1.0), [z.id for z in demo.zones])  # 600 points, as the engine's
     settings = PresenceSettings(rule="hmm-points", hmm_jump_rate=0.0)
     dense = PointHmm(demo, settings, grid)
+    monkeypatch.setattr(hmm_points, "MAX_TILED_SHARE", 0.0)  # never worth cutting: the whole product
+    whole = PointHmm(demo, settings, grid)
     monkeypatch.setattr(hmm_points, "DENSE_MAX_POINTS", 599)
     gathering = PointHmm(demo, settings, grid)
-    assert dense._walking.dense is not None
+    assert whole._walking.dense is not None
+    assert whole._standing.dense is None  # five points each: a gather
+    assert dense._walking._tile_from is not None  # blocks of the product
+    assert dense._standing._tile_from is not None
+    assert gathering._walking._tile_from is None
     assert gathering._walking.dense is None
     for x, y in ((1.5, 4.5), (15.5, 2.5), (29.5, 19.5)):
         assert np.allclose(gathering.predict(at(dense, x, y), 2.0), dense.predict(at(dense, x, y), 2.0), atol=1e-6)
+        assert np.allclose(whole.predict(at(dense, x, y), 2.0), dense.predict(at(dense, x, y), 2.0), atol=1e-6)
