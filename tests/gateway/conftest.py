@@ -9,6 +9,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,7 +106,16 @@ ibeacon_uuids = ["{TAG}"]
     def signal(self, sig: signal.Signals) -> int:
         assert self.process is not None
         self.process.send_signal(sig)
-        code = self.process.wait(20)
+        try:
+            code = self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            # What it is waiting for: the gateway writes every thread's stack to its log on SIGUSR1.
+            self.process.send_signal(signal.SIGUSR1)
+            time.sleep(1.0)
+            self.process.kill()
+            self.process.wait(10)
+            self.process = None
+            raise AssertionError(f"no exit 20 s after {sig.name}; its log:\n{self.log.read_text()}") from None
         self.process = None
         return code
 
