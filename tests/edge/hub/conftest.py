@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 import requests
+from flask import Flask
 from playwright.sync_api import Browser, sync_playwright
 
 from edge.config import HubConfig, HubSection, MqttSection, StoreSection
+from edge.hub.http import HttpServer
 from edge.hub.service import HubService
 from edge.identity import eid
 from edge.mqtt import MqttClient
@@ -118,6 +120,22 @@ CATALOG = {
         {"store": "demo", "sku": "SWM-001", "zone": "aisle-7", "shelf": "A", "stock": 3},
     ],
 }
+
+
+@pytest.fixture
+def serve_app() -> Iterator[Callable[[Flask], str]]:
+    """Serve a hub app on a free port (werkzeug, as the hub does) until the test ends; returns its URL."""
+    servers: list[HttpServer] = []
+
+    def start(app: Flask) -> str:
+        server = HttpServer(app, "127.0.0.1:0")
+        server.start()
+        servers.append(server)
+        return server.url
+
+    yield start
+    for server in servers:
+        server.stop()
 
 
 @pytest.fixture

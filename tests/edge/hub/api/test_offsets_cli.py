@@ -4,38 +4,28 @@ the layout file. The API is the real one, served by werkzeug as the hub serves i
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
 from edge import cli
 from edge.hub.api.app import create_app
 from edge.hub.context import HubContext
-from edge.hub.http import HttpServer
 from edge.presence.offset_learning import OffsetEstimate
 from edge.store import load_layout
 from tests.conftest import REPO
-from tests.edge.hub.api.conftest import ADMIN_TOKEN, FakeClock
+from tests.edge.hub.api.conftest import ADMIN_TOKEN
 
 Learned = list[OffsetEstimate]
 
 
 @pytest.fixture
-def hub(ctx: HubContext, clock: FakeClock) -> Iterator[Callable[[Learned], str]]:
+def hub(ctx: HubContext, serve_app: Callable[[Flask], str]) -> Callable[[Learned], str]:
     """Serve the API with `learned` as the live service's corrections; returns its URL."""
-    servers: list[HttpServer] = []
-
-    def start(learned: Learned) -> str:
-        server = HttpServer(create_app(replace(ctx, offsets=lambda: ({}, learned))), "127.0.0.1:0")
-        server.start()
-        servers.append(server)
-        return server.url
-
-    yield start
-    for server in servers:
-        server.stop()
+    return lambda learned: serve_app(create_app(replace(ctx, offsets=lambda: ({}, learned))))
 
 
 def config(tmp_path: Path, token: str = ADMIN_TOKEN) -> tuple[Path, Path]:

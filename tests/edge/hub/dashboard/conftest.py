@@ -21,7 +21,6 @@ from edge.hub.dashboard import DashboardSettings
 from edge.hub.dashboard.site import SETTINGS_KEY
 from edge.hub.dashboard.stream import StreamSettings
 from edge.hub.db import open_database
-from edge.hub.http import HttpServer
 from edge.store import StoreLayout, load_layout
 from tests.conftest import REPO
 from tests.edge.hub.conftest import RunningHub, Shopper
@@ -92,19 +91,13 @@ def signed_in(client: FlaskClient) -> FlaskClient:
 
 
 @pytest.fixture
-def serve(ctx: HubContext) -> Iterator[Callable[..., str]]:
-    """Serve the API with the dashboard on a free port (werkzeug, as the hub does); returns its URL."""
-    servers: list[HttpServer] = []
+def serve(ctx: HubContext, serve_app: Callable[[Flask], str]) -> Callable[..., str]:
+    """Serve the API with the dashboard on a free port; returns its URL."""
 
     def start(settings: DashboardSettings = FAST) -> str:
-        server = HttpServer(make_app(ctx, **{SETTINGS_KEY: settings}), "127.0.0.1:0")
-        server.start()
-        servers.append(server)
-        return server.url
+        return serve_app(make_app(ctx, **{SETTINGS_KEY: settings}))
 
-    yield start
-    for server in servers:
-        server.stop()
+    return start
 
 
 @dataclass
