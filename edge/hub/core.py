@@ -199,11 +199,10 @@ class HubCore:
             if self.config.hub.rejoin_s > 0:
                 for device_id, visit_id, ended in self._journeys.ended_since(now - self.config.hub.rejoin_s):
                     self.engine.recall(device_id, visit_id, ended)
-            kept = self._offset_learning.load(self.engine.gateway_offsets())
+            offsets = self.engine.gateway_offsets()
+            kept = self._offset_learning.load(offsets)
             self.engine.restore_offset_sums([k.sums for k in kept])
-            self._offsets_since = {g: now for g in self.engine.gateway_offsets()} | {
-                k.sums.gateway: k.since for k in kept
-            }
+            self._offsets_since = dict.fromkeys(offsets, now) | {k.sums.gateway: k.since for k in kept}
             self._next_offsets_save = now + OFFSETS_SAVE_S
             self._housekeeping(now)
             self.metrics.enrolled_devices.set(len(self.identities))

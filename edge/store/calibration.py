@@ -28,8 +28,10 @@ readings from the broker or from a recording.
 from __future__ import annotations
 
 import math
+import os
 import re
 import statistics
+import tomllib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,7 +39,7 @@ from typing import Final, NamedTuple
 
 from edge.errors import LayoutError
 from edge.store.layout import StoreLayout
-from edge.store.loader import RSSI_OFFSET_LIMIT_DB
+from edge.store.loader import RSSI_OFFSET_LIMIT_DB, parse_layout
 
 MOUNTING_WARNING_DB: Final = 6.0
 """An offset beyond this is more likely a gateway mounted badly (inside metal, behind a pillar) than a receiver
@@ -308,11 +310,6 @@ def write_offsets(path: str, layout: StoreLayout, offsets: Mapping[str, float]) 
     """Write `offsets` (by gateway id) into the layout file at `path`, which `layout` was loaded from, in place
     (`with_offsets`) and atomically. `LayoutError` when the result would not load with exactly those offsets:
     a file the hub could not start with is never written."""
-    import os
-    import tomllib
-
-    from edge.store.loader import parse_layout
-
     with open(path, encoding="utf-8") as f:
         text = f.read()
     try:
