@@ -35,6 +35,7 @@ from gateway.publisher import BatchPublisher
 from gateway.scanners import AdvertCallback, ScannerBackend
 from gateway.settings import LiveSettings, apply_remote, from_section
 from gateway.spool import Spool, SpoolLimits
+from gateway.tasks import cancel_and_wait
 from gateway.watchdog import Action, Observation, Watchdog
 
 log = logging.getLogger("corsia.gateway")
@@ -126,16 +127,12 @@ class GatewayService:
             notify("STOPPING=1")
             log.info("gateway %s stopping: the last interval, then offline", self.gw)
             # The watchdog goes first: it would take the scanner we stop below for a fault and restart it.
-            for task in tasks:
-                if task.get_name() != "publisher":
-                    task.cancel()
-            await asyncio.gather(*tasks[1:], return_exceptions=True)
+            await cancel_and_wait(tasks[1:])
             await self._backend.stop()
             await self._report()  # the partial last interval is not lost
             if self.client.connected:
                 await publisher.drain(timeout=3.0)
-            tasks[0].cancel()
-            await asyncio.gather(tasks[0], return_exceptions=True)
+            await cancel_and_wait(tasks[:1])
             close = getattr(self._backend, "close", None)
             if close is not None:
                 await close()

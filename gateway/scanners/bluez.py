@@ -60,7 +60,8 @@ class BluezScanner:
         scanner, self._scanner = self._scanner, None
         if scanner is not None:
             try:
-                await asyncio.wait_for(scanner.stop(), 5.0)
+                async with asyncio.timeout(5.0):
+                    await scanner.stop()
             except Exception as exc:  # a dead adapter or bus: stopping is best effort by nature
                 log.debug("stopping the scanner: %s", exc)
 
@@ -77,7 +78,9 @@ class BluezScanner:
 
     async def _call(self, **kwargs: Any) -> Message:
         bus = await self._system_bus()
-        reply = await asyncio.wait_for(bus.call(Message(**kwargs)), 3.0)
+        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow the watchdog task's cancellation.
+        async with asyncio.timeout(3.0):
+            reply = await bus.call(Message(**kwargs))
         if reply is None or reply.message_type == MessageType.ERROR:
             raise DBusError(reply.error_name or "unknown" if reply else "no reply", str(reply.body if reply else ""))
         return reply
