@@ -153,7 +153,7 @@ class HubCore:
         self.identities = Identities()
         self.fleet = FleetWatch(
             [g.id for g in layout.gateways], silence_s=hub.gateway_silence_s, backlog=hub.spool_backlog_alert,
-            started=started,
+            started=started, offset_alert_db=hub.offset_alert_db,
         )  # fmt: skip
         self.policy = Policy(
             max_per_visit=hub.max_pushes_per_visit, max_per_day=hub.max_pushes_per_day,
@@ -308,12 +308,14 @@ class HubCore:
                 event = ZoneDwell(t=now, visit=crossed.visit, zone=crossed.zone, dwell_s=crossed.dwell_s)
                 with transaction(self._db):
                     out.planned += self._decide(event, member_id)
-            out.alerts.extend(self.fleet.tick(now, self.engine.skewed_gateways()))
+            learned = self.engine.offset_corrections()
+            corrections = {e.gateway: e.correction_db for e in learned if e.correction_db is not None}
+            out.alerts.extend(self.fleet.tick(now, self.engine.skewed_gateways(), corrections))
             self._occupancy = self.engine.occupancy()
             self._to_feed(out)
             self.metrics.devices_in_store.set(sum(self._occupancy.values()))
             self.metrics.alerts_active.set(len(self.fleet.active()))
-            self._fleet_metrics(now)
+            self._fleet_metrics(now, learned)
             self._housekeeping(now)
         if out.planned:
             self.on_outbox()
@@ -324,7 +326,7 @@ class HubCore:
         with self._lock:
             return self.fleet.states(self._clock())
 
-    def _fleet_metrics(self, now: float) -> None:
+    def _fleet_metrics(self, now: float, learned: list[OffsetEstimate]) -> None:
         m = self.metrics
         for gw, state in self.fleet.states(now).items():
             m.gateway_up.labels(gateway=gw).set(1 if state == "online" else 0)
@@ -335,10 +337,10 @@ class HubCore:
             m.gateway_rss.labels(gateway=gw).set(health.rss_mb * 1024 * 1024)
             if health.cpu_temp_c is not None:
                 m.gateway_temp.labels(gateway=gw).set(health.cpu_temp_c)
-        for learned in self.engine.offset_corrections():
-            m.gateway_offset_samples.labels(gateway=learned.gateway).set(learned.samples)
-            if learned.correction_db is not None:
-                m.gateway_offset_correction.labels(gateway=learned.gateway).set(learned.correction_db)
+        for estimate in learned:
+            m.gateway_offset_samples.labels(gateway=estimate.gateway).set(estimate.samples)
+            if estimate.correction_db is not None:
+                m.gateway_offset_correction.labels(gateway=estimate.gateway).set(estimate.correction_db)
 
     def _to_feed(self, out: Output) -> None:
         for journey in out.journeys:

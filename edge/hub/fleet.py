@@ -1,5 +1,6 @@
 """IT's alerts about the store's devices, decided from what they publish: a gateway silent or offline, a scanner
-down, a spool backlog, a clock off. Pure logic: the hub's MQTT service feeds it and publishes what it returns.
+down, a spool backlog, a clock off, a receiver that reads louder or weaker than its calibration says. Pure
+logic: the hub's MQTT service feeds it and publishes what it returns.
 
 An alert is raised once when its condition starts (``active=True``) and cleared once when it ends
 (``active=False``), so IT's tools see edges, not a message every tick.
@@ -14,7 +15,7 @@ An alert is raised once when its condition starts (``active=True``) and cleared 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
@@ -26,6 +27,7 @@ _SEVERITY: Final[dict[AlertKind, Literal["warning", "critical"]]] = {
     "scanner_down": "critical",
     "spool_backlog": "warning",
     "clock_skew": "warning",
+    "offset_drift": "warning",
     "kiosk_offline": "warning",
     "hub_error": "critical",
 }
@@ -50,13 +52,21 @@ class FleetWatch:
     `tick` every few seconds; each returns the alerts to publish."""
 
     def __init__(
-        self, gateways: Iterable[str], *, silence_s: float, backlog: int, started: float, kiosks: Iterable[str] = ()
+        self,
+        gateways: Iterable[str],
+        *,
+        silence_s: float,
+        backlog: int,
+        started: float,
+        kiosks: Iterable[str] = (),
+        offset_alert_db: float = 0.0,
     ) -> None:
         # Counting silence from the hub's start gives a gateway that was already running time for its first batch.
         self._gateways = {g: _Device(last_heard=started) for g in gateways}
         self._kiosks = {k: _Device(last_heard=started) for k in kiosks}
         self._silence_s = silence_s
         self._backlog = backlog
+        self._offset_alert_db = offset_alert_db
 
     # --- input ---------------------------------------------------------------------------------------------
 
@@ -92,11 +102,15 @@ class FleetWatch:
 
     # --- decisions -----------------------------------------------------------------------------------------
 
-    def tick(self, now: float, skewed: Iterable[str] = ()) -> list[Alert]:
-        """The alerts that start or end at `now`; `skewed` are the gateways whose clock the presence engine
-        found off (their batches are ignored, so IT must know)."""
+    def tick(
+        self, now: float, skewed: Iterable[str] = (), corrections: Mapping[str, float] | None = None
+    ) -> list[Alert]:
+        """The alerts that start or end at `now`. `skewed` are the gateways whose clock the presence engine
+        found off (their batches are ignored, so IT must know); `corrections` are the `rssi_offset` corrections
+        learned from the shoppers (`PresenceEngine.offset_corrections`), for the gateways that have one."""
         alerts: list[Alert] = []
         skewed_set = set(skewed)
+        learned = corrections or {}
         for gw, device in self._gateways.items():
             silent = now - device.last_heard
             offline = device.offline or silent >= self._silence_s
@@ -108,6 +122,8 @@ class FleetWatch:
             self._edge(alerts, gw, device, "spool_backlog", not offline and device.spool >= self._backlog,
                        f"{device.spool} batches waiting in the spool", now)  # fmt: skip
             self._edge(alerts, gw, device, "clock_skew", gw in skewed_set, "clock off: its batches are ignored", now)
+            drift = self._drifted(device, learned.get(gw))
+            self._edge(alerts, gw, device, "offset_drift", drift is not None, _drift_detail(drift or 0.0), now)
         for kiosk, device in self._kiosks.items():
             # Kiosks publish health every 15 s; four missed reports is a real absence, not a slow network.
             gone = device.offline or now - device.last_heard >= max(self._silence_s, 60.0)
@@ -130,6 +146,16 @@ class FleetWatch:
         every = list(self._gateways.items()) + list(self._kiosks.items())
         return [(name, kind) for name, device in every for kind in device.active]
 
+    def _drifted(self, device: _Device, correction: float | None) -> float | None:
+        """The correction if it is large enough to raise (or keep) the alert, else None.
+
+        Raised at `offset_alert_db`, cleared only 0.5 dB below it: a correction is an average over thousands of
+        readings that moves slowly, and would otherwise raise and clear around the threshold."""
+        if self._offset_alert_db <= 0 or correction is None:
+            return None
+        limit = self._offset_alert_db - (0.5 if "offset_drift" in device.active else 0.0)
+        return correction if abs(correction) >= limit else None
+
     @staticmethod
     def _edge(
         alerts: list[Alert], source: str, device: _Device, kind: AlertKind, on: bool, detail: str, now: float
@@ -141,3 +167,11 @@ class FleetWatch:
             del device.active[kind]
             alerts.append(Alert(t=now, kind=kind, source=source, severity=_SEVERITY[kind], active=False,
                                 detail="back to normal"))  # fmt: skip
+
+
+def _drift_detail(correction_db: float) -> str:
+    way = "weaker" if correction_db > 0 else "louder"
+    return (
+        f"reads {abs(correction_db):.1f} dB {way} than its rssi_offset allows for (moved, knocked or swapped?): "
+        f"corsia offsets corrects it by {correction_db:+.1f} dB"
+    )

@@ -210,7 +210,9 @@ class StaffAlert(Message, frozen=True):
     zone: Slug | None = None
 
 
-AlertKind = Literal["gateway_offline", "scanner_down", "spool_backlog", "clock_skew", "kiosk_offline", "hub_error"]
+AlertKind = Literal[
+    "gateway_offline", "scanner_down", "spool_backlog", "clock_skew", "offset_drift", "kiosk_offline", "hub_error"
+]
 
 
 class Alert(Message, frozen=True):

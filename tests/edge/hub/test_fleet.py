@@ -54,6 +54,33 @@ def test_spool_backlog_threshold_and_clock_skew() -> None:
     assert sorted(kinds(watch.tick(4.0))) == [("clock_skew", "gw-01", False)]
 
 
+def test_a_large_learned_offset_correction_is_raised_once_and_cleared_half_a_decibel_below() -> None:
+    watch = FleetWatch(["gw-01", "gw-02"], silence_s=60.0, backlog=30, started=0.0, offset_alert_db=3.0)
+    for gw in ("gw-01", "gw-02"):
+        watch.sightings(gw, 1.0)
+    assert watch.tick(2.0, corrections={"gw-01": 2.9, "gw-02": -2.9}) == []
+    alerts = watch.tick(3.0, corrections={"gw-01": 1.0, "gw-02": -3.2})
+    assert kinds(alerts) == [("offset_drift", "gw-02", True)]
+    assert alerts[0].severity == "warning"
+    assert "3.2 dB louder" in alerts[0].detail
+    assert "corrects it by -3.2 dB" in alerts[0].detail
+    # Around the threshold it stays raised: a slow average must not raise and clear every tick.
+    assert watch.tick(4.0, corrections={"gw-02": -2.9}) == []
+    assert watch.tick(5.0, corrections={"gw-02": -2.6}) == []
+    assert kinds(watch.tick(6.0, corrections={"gw-02": -2.4})) == [("offset_drift", "gw-02", False)]
+    # A receiver reading weaker, and then its correction gone (its offset changed: learning starts afresh).
+    alerts = watch.tick(7.0, corrections={"gw-01": 4.0})
+    assert kinds(alerts) == [("offset_drift", "gw-01", True)]
+    assert "4.0 dB weaker" in alerts[0].detail
+    assert kinds(watch.tick(8.0, corrections={})) == [("offset_drift", "gw-01", False)]
+
+
+def test_the_offset_alert_is_off_at_zero() -> None:
+    watch = FleetWatch(["gw-01"], silence_s=60.0, backlog=30, started=0.0, offset_alert_db=0.0)
+    watch.sightings("gw-01", 1.0)
+    assert watch.tick(2.0, corrections={"gw-01": 12.0}) == []
+
+
 def test_unknown_gateways_are_ignored_and_kiosks_are_tracked_as_they_appear() -> None:
     watch = FleetWatch(["gw-01"], silence_s=60.0, backlog=30, started=0.0)
     watch.sightings("gw-99", 1.0)

@@ -13,8 +13,10 @@ import pytest
 
 from edge.config import ConfigError, MqttSection
 from edge.hub.db import Receipts, open_database
+from edge.hub.db.offset_learning import OffsetLearning
 from edge.hub.service import HubService
 from edge.mqtt import MqttClient
+from edge.presence.offset_learning import GatewaySums
 from edge.protocol import Alert, GatewayHealth, Journey, Receipt, ReceiptItem, Sighting, Sightings, StaffAlert, Topic
 from firmware_sim.devices.push_service import PushService
 from tests.conftest import wait_for
@@ -430,3 +432,36 @@ def test_the_hub_learns_the_gateways_offsets_from_a_shopper_keeps_them_across_a_
         ]
     finally:
         third.service.stop()
+
+
+def test_a_receiver_whose_learned_correction_passes_the_threshold_raises_an_alert_for_it(
+    tmp_path: Path, mqtt_settings: MqttSection, push_service: PushService, make_client: Callable[..., MqttClient]
+) -> None:
+    config = hub_config(tmp_path, mqtt_settings, offset_alert_db=3.0)
+    first = HubService(config)
+    first.start()
+    offsets = first.core.engine.gateway_offsets()
+    first.stop()
+    # What an afternoon of shoppers leaves in the table when gw-04 reads 4 dB weaker than its offset allows for.
+    samples = 5000
+    sums = [GatewaySums(gw, -4.0 * samples if gw == "gw-04" else 0.0, 20.0 * samples, samples) for gw in offsets]
+    OffsetLearning(open_database(config.hub.db)).save(sums, offsets, since={})
+
+    alerts: list[Alert] = []
+    it = make_client("it")
+    it.subscribe(Topic.ALERT, Alert, lambda m: alerts.append(m.message))
+    assert it.wait_subscribed(10)
+    service = HubService(config)
+    service.start()
+    try:
+        assert wait_for(lambda: any(a.kind == "offset_drift" for a in alerts), 10)
+        drift = [a for a in alerts if a.kind == "offset_drift"]
+        assert [(a.source, a.active, a.severity) for a in drift] == [("gw-04", True, "warning")]
+        correction = 4.0 - 4.0 / len(offsets)  # centred over the gateways
+        assert f"{correction:.1f} dB weaker" in drift[0].detail
+        hub = RunningHub(service, push_service, make_client("pos"))
+        answer = hub.api("GET", "/api/v1/stores/demo/gateways/offsets")
+        found = {g["gateway"]: g for g in answer.json()["gateways"]}
+        assert found["gw-04"]["correction_db"] == pytest.approx(correction, abs=0.01)
+    finally:
+        service.stop()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import typing
 from pathlib import Path
 
 from edge.hub.dashboard import i18n
+from edge.protocol.messages import AlertKind
 
 PACKAGE = Path(i18n.__file__).parent
 
@@ -38,8 +40,9 @@ def test_every_event_alert_and_trigger_has_its_words() -> None:
     # The script builds these keys from the feed's own values ("ev_" + event...).
     for event in ("enter", "zone", "dwell", "exit", "purchase"):
         assert f"ev_{event}" in i18n.TEXTS["it"]
-    for alert in ("gateway_offline", "scanner_down", "spool_backlog", "clock_skew", "kiosk_offline", "hub_error"):
+    for alert in typing.get_args(AlertKind):  # every kind the contract has
         assert f"alert_{alert}" in i18n.TEXTS["it"]
+        assert f"alert_{alert}" in i18n.TEXTS["en"]
     for trigger in ("store_enter", "zone_dwell", "pickup_arrival", "purchase"):
         assert f"trigger_{trigger}" in i18n.TEXTS["it"]
 
