@@ -25,6 +25,8 @@ from gateway.filters import FilterSettings
 
 TRUTH_STEP_S: Final = 0.1
 """The ground truth's sampling interval: each sample is 100 ms of in-store time in the scores."""
+OFFSET_HISTORY_S: Final = 60.0
+"""How often the run notes the offset corrections learned so far (`EvalResult.offset_history`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,8 @@ class EvalResult:
     wall_s: float = 0.0
     offset_corrections: list[OffsetEstimate] = field(default_factory=list)
     """What the hub learned of its gateways' offsets over the run (`PresenceEngine.offset_corrections`)."""
+    offset_history: list[tuple[float, list[OffsetEstimate]]] = field(default_factory=list)
+    """The same as it stood every `OFFSET_HISTORY_S` of the run: when a correction grew large enough to alert."""
 
 
 def run(scenario: Scenario, settings: EvalSettings | None = None, *, name: str = "", seed: int = 0,
@@ -68,6 +72,7 @@ def run(scenario: Scenario, settings: EvalSettings | None = None, *, name: str =
     engine = PresenceEngine(layout, settings.presence)
 
     next_tick = scenario.start_t + 1.0
+    next_offsets = scenario.start_t + OFFSET_HISTORY_S
     decided: dict[str, Timeline] = defaultdict(Timeline)
     visit_starts: dict[str, list[float]] = defaultdict(list)
     events: list[JourneyEvent] = []
@@ -90,6 +95,9 @@ def run(scenario: Scenario, settings: EvalSettings | None = None, *, name: str =
         due = batch.t
         while next_tick <= due:
             take(engine.tick(next_tick))
+            if next_tick >= next_offsets:
+                result.offset_history.append((next_tick, engine.offset_corrections()))
+                next_offsets += OFFSET_HISTORY_S
             next_tick += 1.0
         resolved = []
         for item in batch.items:

@@ -19,6 +19,7 @@ from tests.conftest import REPO
         ["bench/presence_placement.py", "--seeds", "1", "--variants", "mouths", "--scenario", "store-small"],
         ["bench/presence_boundary.py", "--seeds", "1"],
         ["bench/calibration.py", "--walk-seeds", "1", "--no-busy"],
+        ["bench/offset_drift.py", "--scenario", "store-small", "--knocks", "gw-09=6"],
         [
             "bench/gateway_pipeline.py",
             "--adverts",
