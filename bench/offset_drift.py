@@ -1,8 +1,8 @@
 """How soon the hub's `offset_drift` alert flags a receiver that changed after calibration, and whether it flags
 any other.
 
-    .venv/bin/python bench/offset_drift.py [--seed 1] [--knocks gw-04=4,gw-04=-4,gw-10=4,gw-04=6]
-                                           [--threshold 3] [--set KEY=VALUE ...]
+    .venv/bin/python bench/offset_drift.py [--seed 1] [--knocks gw-04=2,gw-04=3,gw-04=-3,gw-10=3,gw-04=4]
+                                           [--threshold 1.5] [--set KEY=VALUE ...]
 
 The demo store's busy hour (`corsia eval --scenario store-busy`) with the hub's offsets exact, first as calibrated
 (no receiver changed), then once per knock: that gateway's receiver reads `dB` louder (positive) or weaker than
@@ -73,10 +73,10 @@ def main() -> None:
         "--scenario", default="store-busy", choices=("store-busy", "store-small"), help="(default: %(default)s)"
     )
     parser.add_argument(
-        "--knocks", default="gw-04=4,gw-04=-4,gw-10=4,gw-04=6",
+        "--knocks", default="gw-04=2,gw-04=3,gw-04=-3,gw-10=3,gw-04=4",
         help="gateway=dB, comma-separated: a receiver reading that much louder (default: %(default)s)",
     )  # fmt: skip
-    parser.add_argument("--threshold", type=float, default=3.0, help="offset_alert_db (default: %(default)s)")
+    parser.add_argument("--threshold", type=float, default=1.5, help="offset_alert_db (default: %(default)s)")
     add_set_option(parser)
     args = parser.parse_args()
     presence = presence_or_exit(parser, args)

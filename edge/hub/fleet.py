@@ -170,8 +170,10 @@ class FleetWatch:
 
 
 def _drift_detail(correction_db: float) -> str:
+    # The correction is what the shoppers' readings say the offset lacks; a receiver that changed alone has
+    # changed by more (the positions it is learned at absorb part of it: docs/accuracy.md).
     way = "weaker" if correction_db > 0 else "louder"
     return (
-        f"reads {abs(correction_db):.1f} dB {way} than its rssi_offset allows for (moved, knocked or swapped?): "
-        f"corsia offsets corrects it by {correction_db:+.1f} dB"
+        f"reads {way} than when calibrated (moved, knocked or swapped?): a learned rssi_offset correction of "
+        f"{correction_db:+.1f} dB, which corsia offsets writes"
     )
