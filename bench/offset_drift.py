@@ -6,11 +6,14 @@ any other.
 
 The demo store's busy hour (`corsia eval --scenario store-busy`) with the hub's offsets exact, first as calibrated
 (no receiver changed), then once per knock: that gateway's receiver reads `dB` louder (positive) or weaker than
-the offset the hub has for it, as after a knock, a new enclosure or a swapped unit. Every minute of the hour the
-run notes the corrections learned so far (`EvalResult.offset_history`); they go to the hub's own alert logic
-(`edge.hub.fleet.FleetWatch`, `offset_alert_db` at `--threshold`) as the hub's tick would give them. Per row:
-the knocked gateway's learned correction at the hour's end, the minute its alert was raised, the largest
-correction of the other gateways and which of them were ever alerted. About 70 s per row.
+the offset the hub has for it, as after a knock, a new enclosure or a swapped unit. Each knock runs twice: with
+the hub learning from the hour's start, and with the hub having learned the clean hour before (its kept sums
+restored), as a receiver that changes after a stretch of learning. Every minute the run notes the corrections
+learned so far (`EvalResult.offset_history`); they go to the hub's own alert logic (`edge.hub.fleet.FleetWatch`,
+`offset_alert_db` at `--threshold`): the recent corrections, which the hub's alert reads, and for comparison the
+whole average since learning started. Per row: the changed gateway's corrections at the end, the minute each
+would have raised its alert, the largest recent correction of any other gateway at any minute, and which others
+were alerted. About 70 s per run, eleven runs.
 
 Results: docs/accuracy.md, "Offsets learned from the shoppers".
 """
@@ -25,8 +28,9 @@ from rich.table import Table
 
 from edge.hub.fleet import FleetWatch
 from edge.presence import PresenceSettings
+from edge.presence.offset_learning import GatewaySums, OffsetEstimate
 from edge.store import load_layout
-from firmware_sim.eval.harness import EvalResult, EvalSettings, run
+from firmware_sim.eval.harness import OFFSET_HISTORY_S, EvalResult, EvalSettings, run
 from firmware_sim.eval.overrides import add_set_option, presence_or_exit
 from firmware_sim.world import build_scenario
 from firmware_sim.world.scenarios import DEMO_LAYOUT
@@ -41,29 +45,43 @@ def knocks(text: str) -> list[tuple[str, float]]:
 
 
 def knocked_run(
-    scenario_name: str, seed: int, knock: tuple[str, float] | None, presence: PresenceSettings
+    scenario_name: str,
+    seed: int,
+    knock: tuple[str, float] | None,
+    presence: PresenceSettings,
+    before: tuple[GatewaySums, ...] = (),
 ) -> EvalResult:
+    """The scenario with the hub's offsets exact but for `knock`'s receiver, the hub having learned `before`."""
     layout = load_layout(DEMO_LAYOUT)
     receivers = {g.id: -g.rssi_offset for g in layout.gateways}  # the hub's offsets cancel them exactly
     if knock is not None:
         receivers[knock[0]] += knock[1]
     scenario = build_scenario(scenario_name, seed)
     scenario = replace(scenario, radio=replace(scenario.radio, receiver_offsets_db=receivers))
-    return run(scenario, EvalSettings(presence=presence), name=scenario_name, seed=seed)
+    return run(scenario, EvalSettings(presence=presence, offset_sums=before), name=scenario_name, seed=seed)
 
 
-def alerts(result: EvalResult, threshold: float) -> dict[str, float]:
-    """Each gateway ever alerted, with the minute of the run its alert was first raised."""
+def alerts(result: EvalResult, threshold: float, recent: bool) -> dict[str, float]:
+    """Each gateway ever alerted, with the minute of the run its alert was first raised, from the recent
+    corrections (what the hub's alert reads) or the whole average's."""
     gateways = [g.id for g in result.layout.gateways]
-    start = result.offset_history[0][0] - 60.0 if result.offset_history else 0.0
+    start = result.offset_history[0][0] - OFFSET_HISTORY_S if result.offset_history else 0.0
     watch = FleetWatch(gateways, silence_s=1e9, backlog=10**9, started=start, offset_alert_db=threshold)
     raised: dict[str, float] = {}
     for t, estimates in result.offset_history:
-        corrections = {e.gateway: e.correction_db for e in estimates if e.correction_db is not None}
-        for alert in watch.tick(t, corrections=corrections):
+        for alert in watch.tick(t, corrections=_corrections(estimates, recent)):
             if alert.kind == "offset_drift" and alert.active:
                 raised.setdefault(alert.source, (t - start) / 60.0)
     return raised
+
+
+def _corrections(estimates: list[OffsetEstimate], recent: bool) -> dict[str, float]:
+    pairs = ((e.gateway, e.recent_db if recent else e.correction_db) for e in estimates)
+    return {g: c for g, c in pairs if c is not None}
+
+
+def _when(raised: dict[str, float], gateway: str) -> str:
+    return f"{raised[gateway]:.0f} min" if gateway in raised else "never"
 
 
 def main() -> None:
@@ -82,25 +100,43 @@ def main() -> None:
     presence = presence_or_exit(parser, args)
 
     table = Table(title=f"offset_drift alerts at {args.threshold:g} dB, {args.scenario} seed {args.seed}")
-    for column in ("receiver changed", "its correction", "alerted after", "largest other", "others alerted"):
+    columns = (
+        "receiver changed", "learned before", "its correction, recent / whole", "raised after (recent)",
+        "raised after (whole)", "largest other recent, any minute", "others alerted",
+    )  # fmt: skip
+    for column in columns:
         table.add_column(column, justify="right")
-    for knock in [None, *knocks(args.knocks)]:
-        result = knocked_run(args.scenario, args.seed, knock, presence)
-        final = {e.gateway: e.correction_db for e in result.offset_corrections if e.correction_db is not None}
-        raised = alerts(result, args.threshold)
-        if knock is None:
-            label, own, when, others = "none", "", "", final
-        else:
-            gateway, db = knock
-            label = f"{gateway} {db:+g} dB"
-            own = f"{final[gateway]:+.2f} dB" if gateway in final else "too few readings"
-            when = f"{raised[gateway]:.0f} min" if gateway in raised else "never"
-            others = {g: c for g, c in final.items() if g != gateway}
-        largest = max(others, key=lambda g: abs(others[g]), default=None)
-        most = f"{largest} {others[largest]:+.2f} dB" if largest is not None else "too few readings"
-        extra = sorted(g for g in raised if knock is None or g != knock[0])
-        table.add_row(label, own, when, most, ", ".join(extra) or "none")
+    clean = knocked_run(args.scenario, args.seed, None, presence)
+    for before in ("nothing", "the clean run"):
+        kept = tuple(clean.offset_sums) if before != "nothing" else ()
+        for knock in [None, *knocks(args.knocks)]:
+            result = (
+                clean if knock is None and not kept else knocked_run(args.scenario, args.seed, knock, presence, kept)
+            )
+            table.add_row(*_row(result, knock, before, args.threshold))
     Console().print(table)
+
+
+def _row(result: EvalResult, knock: tuple[str, float] | None, before: str, threshold: float) -> list[str]:
+    final = {e.gateway: e for e in result.offset_corrections}
+    recent = alerts(result, threshold, recent=True)
+    whole = alerts(result, threshold, recent=False)
+    gateway = knock[0] if knock is not None else None
+    label = "none" if knock is None else f"{knock[0]} {knock[1]:+g} dB"
+    own = when_recent = when_whole = ""
+    if gateway is not None:
+        e = final[gateway]
+        own = "too few readings" if e.correction_db is None or e.recent_db is None else (
+            f"{e.recent_db:+.2f} / {e.correction_db:+.2f} dB"
+        )  # fmt: skip
+        when_recent, when_whole = _when(recent, gateway), _when(whole, gateway)
+    others = [
+        c for _, estimates in result.offset_history for g, c in _corrections(estimates, recent=True).items()
+        if g != gateway
+    ]  # fmt: skip
+    largest = f"{max(others, key=abs):+.2f} dB" if others else "too few readings"
+    extra = sorted(g for g in recent if g != gateway)
+    return [label, before, own, when_recent, when_whole, largest, ", ".join(extra) or "none"]
 
 
 if __name__ == "__main__":

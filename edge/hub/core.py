@@ -309,7 +309,8 @@ class HubCore:
                 with transaction(self._db):
                     out.planned += self._decide(event, member_id)
             learned = self.engine.offset_corrections()
-            corrections = {e.gateway: e.correction_db for e in learned if e.correction_db is not None}
+            # The alert reads the recent readings: the whole average since learning started dilutes a change.
+            corrections = {e.gateway: e.recent_db for e in learned if e.recent_db is not None}
             out.alerts.extend(self.fleet.tick(now, self.engine.skewed_gateways(), corrections))
             self._occupancy = self.engine.occupancy()
             self._to_feed(out)

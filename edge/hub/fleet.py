@@ -107,7 +107,7 @@ class FleetWatch:
     ) -> list[Alert]:
         """The alerts that start or end at `now`. `skewed` are the gateways whose clock the presence engine
         found off (their batches are ignored, so IT must know); `corrections` are the `rssi_offset` corrections
-        learned from the shoppers (`PresenceEngine.offset_corrections`), for the gateways that have one."""
+        learned from the shoppers' recent readings (`OffsetEstimate.recent_db`), for the gateways that have one."""
         alerts: list[Alert] = []
         skewed_set = set(skewed)
         learned = corrections or {}
@@ -174,6 +174,6 @@ def _drift_detail(correction_db: float) -> str:
     # changed by more (the positions it is learned at absorb part of it: docs/accuracy.md).
     way = "weaker" if correction_db > 0 else "louder"
     return (
-        f"reads {way} than when calibrated (moved, knocked or swapped?): a learned rssi_offset correction of "
-        f"{correction_db:+.1f} dB, which corsia offsets writes"
+        f"reads {way} than when calibrated (moved, knocked or swapped?): its recent readings ask for a correction "
+        f"of {correction_db:+.1f} dB to its rssi_offset; corsia offsets shows and writes the whole day's"
     )

@@ -23,6 +23,7 @@ Pure logic: `OffsetLearner.observe` takes a batch of updates as arrays, `correct
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -36,6 +37,9 @@ MIN_SAMPLES: Final = 3600
 """Readings of a gateway before its correction is reported: an hour of one phone, a few minutes of a busy store."""
 BATCH_ROWS: Final = 2048
 """Updates kept before they are added up: a pass over a few thousand rows costs what one over a few rows does."""
+RECENT_HALF_LIFE: Final = 3600
+"""Readings of a gateway after which a reading counts half in its recent correction, the one IT's alert reads: a
+quarter of an hour of a busy store. The whole average since learning started dilutes a sudden change."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +53,9 @@ class OffsetEstimate:
     """Readings that went into it."""
     rms_db: float | None
     """The spread of its residuals (the channel's noise, the model's error), None with no readings."""
+    recent_db: float | None = None
+    """The same correction from the recent readings (`RECENT_HALF_LIFE`), None when `correction_db` is: it follows
+    a receiver that changed sooner, and is noisier."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +84,8 @@ class OffsetLearner:
         self._sum = np.zeros(len(self._ids))
         self._squares = np.zeros(len(self._ids))
         self._count = np.zeros(len(self._ids), dtype=np.int64)
+        self._recent_sum = np.zeros(len(self._ids))
+        self._recent_weight = np.zeros(len(self._ids))
         self._pending: list[tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_], npt.NDArray[np.floating]]] = []
         self._pending_rows = 0
 
@@ -111,9 +120,14 @@ class OffsetLearner:
         residual = np.where(mask, rssi[enough] - self._expected[points[enough]], 0.0)
         residual -= (residual.sum(axis=1) / mask.sum(axis=1))[:, None]  # the phone's own transmit power
         residual *= mask
-        self._sum += residual.sum(axis=0)
+        total = residual.sum(axis=0)
+        added = mask.sum(axis=0)
+        self._sum += total
         self._squares += (residual * residual).sum(axis=0)
-        self._count += mask.sum(axis=0)
+        self._count += added
+        decay = 0.5 ** (added / RECENT_HALF_LIFE)  # a batch as one: fewer readings of a gateway than a half-life
+        self._recent_sum = self._recent_sum * decay + total
+        self._recent_weight = self._recent_weight * decay + added
 
     def corrections(self, min_samples: int = MIN_SAMPLES) -> list[OffsetEstimate]:
         """Every gateway's correction, in layout order, centred over the gateways that have `min_samples`."""
@@ -124,12 +138,17 @@ class OffsetLearner:
         rms = np.sqrt(np.divide(self._squares, count, out=np.zeros_like(self._sum), where=known))
         ready = count >= max(1, min_samples)
         level = float(mean[ready].mean()) if ready.any() else 0.0
+        recent = np.divide(
+            self._recent_sum, self._recent_weight, out=np.zeros_like(self._sum), where=self._recent_weight > 0
+        )
+        recent_level = float(recent[ready].mean()) if ready.any() else 0.0
         return [
             OffsetEstimate(
                 gateway,
                 -(float(mean[g]) - level) if ready[g] else None,
                 int(count[g]),
                 float(rms[g]) if known[g] else None,
+                -(float(recent[g]) - recent_level) if ready[g] else None,
             )
             for g, gateway in enumerate(self._ids)
         ]
@@ -152,6 +171,10 @@ class OffsetLearner:
                 self._sum[i] += kept.total_db
                 self._squares[i] += kept.squares_db2
                 self._count[i] += kept.samples
+                # The recent average starts from the kept one, weighed as at most a steady state's readings.
+                weight = min(kept.samples, RECENT_HALF_LIFE / math.log(2))
+                self._recent_sum[i] += kept.total_db * weight / kept.samples
+                self._recent_weight[i] += weight
 
     def reset(self) -> None:
         """Start learning afresh (the offsets in effect have changed)."""
@@ -160,3 +183,5 @@ class OffsetLearner:
         self._sum[:] = 0.0
         self._squares[:] = 0.0
         self._count[:] = 0
+        self._recent_sum[:] = 0.0
+        self._recent_weight[:] = 0.0

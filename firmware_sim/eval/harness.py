@@ -16,7 +16,7 @@ from typing import Final
 
 from edge.identity import EidResolver
 from edge.presence import JourneyEvent, PresenceEngine, PresenceSettings
-from edge.presence.offset_learning import OffsetEstimate
+from edge.presence.offset_learning import GatewaySums, OffsetEstimate
 from edge.store import StoreLayout
 from firmware_sim.eval.batches import Counts, gateway_batches
 from firmware_sim.eval.metrics import Scores, Timeline, score_device, score_phases
@@ -35,6 +35,8 @@ class EvalSettings:
     presence: PresenceSettings = field(default_factory=PresenceSettings)
     report_interval_s: float = 1.0
     latency_s: float = 0.05  # gateway → broker → hub
+    offset_sums: tuple[GatewaySums, ...] = ()
+    """Offset learning the hub kept from before (`PresenceEngine.restore_offset_sums`): a hub that has learned."""
 
 
 @dataclass(slots=True)
@@ -55,6 +57,8 @@ class EvalResult:
     wall_s: float = 0.0
     offset_corrections: list[OffsetEstimate] = field(default_factory=list)
     """What the hub learned of its gateways' offsets over the run (`PresenceEngine.offset_corrections`)."""
+    offset_sums: list[GatewaySums] = field(default_factory=list)
+    """The same as the hub would keep them across a restart (`PresenceEngine.offset_sums`)."""
     offset_history: list[tuple[float, list[OffsetEstimate]]] = field(default_factory=list)
     """The same as it stood every `OFFSET_HISTORY_S` of the run: when a correction grew large enough to alert."""
 
@@ -70,6 +74,7 @@ def run(scenario: Scenario, settings: EvalSettings | None = None, *, name: str =
     tags = {wire: device for device, wire in scenario.tags}
     tracked = {device for device, _key, _k in scenario.members} | set(tags.values())
     engine = PresenceEngine(layout, settings.presence)
+    engine.restore_offset_sums(settings.offset_sums)
 
     next_tick = scenario.start_t + 1.0
     next_offsets = scenario.start_t + OFFSET_HISTORY_S
@@ -111,6 +116,7 @@ def run(scenario: Scenario, settings: EvalSettings | None = None, *, name: str =
         take(engine.ingest(batch.gateway, batch.seq, due, resolved, now=due + settings.latency_s))
     result.adverts = counts.adverts
     result.offset_corrections = engine.offset_corrections()
+    result.offset_sums = engine.offset_sums()
 
     truth: dict[str, list[tuple[float, float, float, str | None]]] = defaultdict(list)
     for sample in scenario.truth(step_s=TRUTH_STEP_S):

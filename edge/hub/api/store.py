@@ -52,7 +52,7 @@ def gateway_offsets(store: str) -> Response:
         suggested = round(g.rssi_offset + correction, 1) if correction is not None else None
         rows.append(GatewayOffset(
             g.id, g.rssi_offset, correction, suggested, e.samples if e is not None else 0,
-            e.rms_db if e is not None else None, since.get(g.id, now),
+            e.rms_db if e is not None else None, since.get(g.id, now), e.recent_db if e is not None else None,
         ))  # fmt: skip
     return reply(GatewayOffsets(min((r.since for r in rows), default=now), MIN_SAMPLES, rows))
 

@@ -241,6 +241,9 @@ class GatewayOffset(msgspec.Struct):
     since: float
     """Unix seconds: the oldest of those readings. Learning goes on across hub restarts while the gateway's
     offset stays the same, and starts afresh when it changes."""
+    recent_db: float | None = None
+    """The same correction from the recent readings (the last few thousand weigh most): what the
+    ``offset_drift`` alert reads. None when `correction_db` is."""
 
 
 class GatewayOffsets(msgspec.Struct):

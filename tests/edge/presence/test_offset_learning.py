@@ -10,7 +10,7 @@ import pytest
 
 from edge.presence import PresenceEngine, PresenceSettings
 from edge.presence.model import ZoneModel
-from edge.presence.offset_learning import GatewaySums, OffsetLearner
+from edge.presence.offset_learning import RECENT_HALF_LIFE, GatewaySums, OffsetLearner
 from edge.store import StoreLayout
 from tests.edge.presence.walks import T0, TX_DBM
 
@@ -65,11 +65,39 @@ def test_a_gateway_without_enough_readings_has_no_correction_and_does_not_move_t
     assert [e.samples for e in found[1:]] == [2000, 2000, 2000]
 
 
+def test_the_recent_correction_follows_a_receiver_that_changed_after_a_long_stretch_and_the_whole_one_lags() -> None:
+    changed = 3 * RECENT_HALF_LIFE
+    learner, points, heard, rssi = learner_and_readings([0.0, 0.0, 0.0, 0.0], rows=60_000 + changed, seed=2)
+    rssi[60_000:, 0] += 4.0  # 60,000 readings a gateway as calibrated (17 half-lives), then gateway a changes
+    for start in range(0, len(points), 500):  # as the engine feeds it, a few hundred updates at a time
+        learner.observe(points[start : start + 500], heard[start : start + 500], rssi[start : start + 500])
+    a = learner.corrections()[0]
+    assert a.correction_db is not None
+    assert a.recent_db is not None
+    # Three half-lives after the change the recent readings tell 7/8 of it (-3 dB, centred over four gateways);
+    # the whole average, 10,800 readings of 70,800, barely a sixth.
+    assert a.recent_db == pytest.approx(-3.0 * 7 / 8, abs=0.15)
+    assert a.correction_db == pytest.approx(-3.0 * 10_800 / 70_800, abs=0.15)
+
+
+def test_after_a_restart_the_recent_correction_starts_from_the_kept_one() -> None:
+    learner, points, heard, rssi = learner_and_readings([3.0, 0.0, -1.0, 0.0], rows=20_000)
+    learner.observe(points, heard, rssi)
+    kept = learner.sums()
+    again = OffsetLearner(np.zeros((50, len(GATEWAYS))), GATEWAYS)
+    again.restore(kept)
+    found = again.corrections(min_samples=100)
+    assert [e.recent_db for e in found] == pytest.approx([e.correction_db for e in found], abs=1e-9)
+    assert found[0].recent_db == pytest.approx(-2.5, abs=0.1)
+
+
 def test_reset_forgets_what_was_learned() -> None:
     learner, points, heard, rssi = learner_and_readings([3.0, 0.0, 0.0, 0.0])
     learner.observe(points, heard, rssi)
     learner.reset()
-    assert [(e.correction_db, e.samples, e.rms_db) for e in learner.corrections(min_samples=1)] == [(None, 0, None)] * 4
+    assert [(e.correction_db, e.samples, e.rms_db, e.recent_db) for e in learner.corrections(min_samples=1)] == [
+        (None, 0, None, None)
+    ] * 4
 
 
 def test_predictions_that_do_not_match_the_gateways_are_refused() -> None:

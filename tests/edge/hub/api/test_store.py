@@ -69,7 +69,7 @@ def test_gateway_offsets_suggest_the_layouts_offset_plus_what_was_learned(
     ctx: HubContext, layout: StoreLayout, admin: Headers, clock: FakeClock
 ) -> None:
     learned = [
-        OffsetEstimate("gw-04", -0.73, 40_000, 3.9),  # the layout says 1.5
+        OffsetEstimate("gw-04", -0.73, 40_000, 3.9, -2.1),  # the layout says 1.5; it changed lately
         OffsetEstimate("gw-10", None, 1_200, 4.4),  # not enough readings yet
         OffsetEstimate("gw-99", 2.0, 40_000, 3.0),  # not in this layout: not shown
     ]
@@ -81,14 +81,14 @@ def test_gateway_offsets_suggest_the_layouts_offset_plus_what_was_learned(
     assert list(rows) == [g.id for g in layout.gateways]
     assert rows["gw-04"] == {
         "gateway": "gw-04", "offset_db": 1.5, "correction_db": -0.73, "suggested_db": 0.8, "samples": 40_000,
-        "rms_db": 3.9, "since": T0 - 86400.0,
+        "rms_db": 3.9, "since": T0 - 86400.0, "recent_db": -2.1,
     }  # fmt: skip
     assert rows["gw-10"]["correction_db"] is None
     assert rows["gw-10"]["suggested_db"] is None
     assert rows["gw-10"]["samples"] == 1_200
     assert rows["gw-10"]["since"] == T0
     assert rows["gw-01"] == {"gateway": "gw-01", "offset_db": 0.5, "correction_db": None, "suggested_db": None,
-                             "samples": 0, "rms_db": None, "since": clock()}  # fmt: skip
+                             "samples": 0, "rms_db": None, "since": clock(), "recent_db": None}  # fmt: skip
 
 
 def test_gateway_offsets_without_a_live_service_have_no_readings(client: FlaskClient, admin: Headers) -> None:
