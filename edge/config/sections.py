@@ -189,9 +189,10 @@ class HubSection(Section):
     gateway_silence_s: float = field(default=60.0, metadata=checked(above(1, at_most=86400)))
     spool_backlog_alert: int = field(default=30, metadata=checked(at_least(1)))
     offset_alert_db: float = field(default=1.5, metadata=checked(between(0, 40)))
-    """An alert is raised when the correction to a gateway's `rssi_offset` learned from the shoppers reaches this
-    (a receiver moved, knocked or swapped since it was calibrated). A correction is about half of one receiver's
-    change, so 1.5 dB flags a change of about 3 dB (docs/accuracy.md); 0 turns it off."""
+    """An alert is raised when the correction to a gateway's `rssi_offset` learned from the shoppers' recent readings
+    (`OffsetEstimate.recent_db`) reaches this: a receiver moved, knocked or swapped since it was calibrated. A
+    correction is about half of one receiver's change, so 1.5 dB flags a change of about 3 dB (docs/accuracy.md);
+    0 turns it off."""
     presence_retention_days: int = field(default=30, metadata=checked(between(1, 3650)))
     profiling_retention_days: int = field(default=365, metadata=checked(between(1, 3650)))
     marketing_retention_days: int = field(default=730, metadata=checked(between(1, 3650)))
