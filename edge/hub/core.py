@@ -342,6 +342,8 @@ class HubCore:
             m.gateway_offset_samples.labels(gateway=estimate.gateway).set(estimate.samples)
             if estimate.correction_db is not None:
                 m.gateway_offset_correction.labels(gateway=estimate.gateway).set(estimate.correction_db)
+            if estimate.recent_db is not None:
+                m.gateway_offset_recent.labels(gateway=estimate.gateway).set(estimate.recent_db)
 
     def _to_feed(self, out: Output) -> None:
         for journey in out.journeys:

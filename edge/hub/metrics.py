@@ -52,6 +52,11 @@ class HubMetrics:
             "corsia_gateway_offset_correction_db", "Learned correction to the gateway's rssi_offset", ["gateway"],
             registry=r,
         )  # fmt: skip
+        self.gateway_offset_recent = Gauge(
+            "corsia_gateway_offset_recent_correction_db",
+            "The same correction from the recent readings, which the offset_drift alert reads", ["gateway"],
+            registry=r,
+        )  # fmt: skip
         self.gateway_offset_samples = Gauge(
             "corsia_gateway_offset_samples", "Shoppers' readings the correction was learned from", ["gateway"],
             registry=r,

@@ -464,5 +464,8 @@ def test_a_receiver_whose_learned_correction_passes_the_threshold_raises_an_aler
         answer = hub.api("GET", "/api/v1/stores/demo/gateways/offsets")
         found = {g["gateway"]: g for g in answer.json()["gateways"]}
         assert found["gw-04"]["correction_db"] == pytest.approx(correction, abs=0.01)
+        assert found["gw-04"]["recent_db"] == pytest.approx(correction, abs=0.01)  # started from the kept sums
+        metrics = hub.api("GET", "/metrics").text
+        assert f'corsia_gateway_offset_recent_correction_db{{gateway="gw-04"}} {found["gw-04"]["recent_db"]}' in metrics
     finally:
         service.stop()
