@@ -21,7 +21,6 @@ Results: docs/accuracy.md, "Offsets learned from the shoppers".
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 
 from rich.console import Console
 from rich.table import Table
@@ -29,11 +28,10 @@ from rich.table import Table
 from edge.hub.fleet import FleetWatch
 from edge.presence import PresenceSettings
 from edge.presence.offset_learning import GatewaySums, OffsetEstimate
-from edge.store import load_layout
 from firmware_sim.eval.harness import OFFSET_HISTORY_S, EvalResult, EvalSettings, run
 from firmware_sim.eval.overrides import add_set_option, presence_or_exit
 from firmware_sim.world import build_scenario
-from firmware_sim.world.scenarios import DEMO_LAYOUT
+from firmware_sim.world.receivers import with_receivers_changed
 
 
 def knocks(text: str) -> list[tuple[str, float]]:
@@ -52,12 +50,8 @@ def knocked_run(
     before: tuple[GatewaySums, ...] = (),
 ) -> EvalResult:
     """The scenario with the hub's offsets exact but for `knock`'s receiver, the hub having learned `before`."""
-    layout = load_layout(DEMO_LAYOUT)
-    receivers = {g.id: -g.rssi_offset for g in layout.gateways}  # the hub's offsets cancel them exactly
-    if knock is not None:
-        receivers[knock[0]] += knock[1]
-    scenario = build_scenario(scenario_name, seed)
-    scenario = replace(scenario, radio=replace(scenario.radio, receiver_offsets_db=receivers))
+    # Every other receiver exact: the hub's offsets cancel them.
+    scenario = with_receivers_changed(build_scenario(scenario_name, seed), dict([knock] if knock else []))
     return run(scenario, EvalSettings(presence=presence, offset_sums=before), name=scenario_name, seed=seed)
 
 

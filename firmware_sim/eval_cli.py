@@ -25,6 +25,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rule", choices=ZONE_RULES, default=None,
                         help="the hub's zone rule (default: the presence engine's default)")  # fmt: skip
     add_set_option(parser)
+    parser.add_argument("--receiver", action="append", default=[], metavar="GATEWAY=DB", dest="receivers",
+                        help="that gateway's receiver reads DB louder (negative: weaker) than its rssi_offset "
+                        "cancels, as after a knock or a swap: what it costs, and what the hub learns of it "
+                        "(repeatable)")  # fmt: skip
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     parser.add_argument("--plots", metavar="DIR", help="write PNG plots: map, confusion matrix, accuracy vs noise")
     parser.add_argument("--noise-sweep", default="1,2,2.5,3,4,5,6",
@@ -37,12 +41,14 @@ def run(args: argparse.Namespace) -> int:
     from edge.store import load_layout
     from firmware_sim.eval.harness import EvalSettings
     from firmware_sim.eval.harness import run as run_eval
-    from firmware_sim.eval.overrides import presence_with
+    from firmware_sim.eval.overrides import presence_with, receivers_with
     from firmware_sim.eval.report import plot_confusion, plot_map, plot_noise, print_table, write_json
     from firmware_sim.world import build_scenario
+    from firmware_sim.world.receivers import with_receivers_changed
     from gateway.filters import FilterSettings
 
     layout = load_layout(args.layout) if args.layout else None
+    receivers = receivers_with(args.receivers)
     settings = EvalSettings()
     if args.filter:
         settings = replace(settings, filter=FilterSettings(kind=args.filter))
@@ -53,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
 
     def one(noise: float | None):  # type: ignore[no-untyped-def]
         scenario = build_scenario(args.scenario, seed=args.seed, noise_db=noise, layout=layout)
+        if receivers:
+            scenario = with_receivers_changed(scenario, receivers)
         return run_eval(scenario, settings, name=args.scenario, seed=args.seed, noise_db=noise)
 
     result = one(args.noise_db)

@@ -21,6 +21,7 @@ from edge.store import StoreLayout
 from firmware_sim.eval.batches import Counts, gateway_batches
 from firmware_sim.eval.metrics import Scores, Timeline, score_device, score_phases
 from firmware_sim.world import Scenario
+from firmware_sim.world.receivers import receiver_changes
 from gateway.filters import FilterSettings
 
 TRUTH_STEP_S: Final = 0.1
@@ -61,6 +62,8 @@ class EvalResult:
     """The same as the hub would keep them across a restart (`PresenceEngine.offset_sums`)."""
     offset_history: list[tuple[float, list[OffsetEstimate]]] = field(default_factory=list)
     """The same as it stood every `OFFSET_HISTORY_S` of the run: when a correction grew large enough to alert."""
+    receiver_changes: dict[str, float] = field(default_factory=dict)
+    """The world's receivers that read otherwise than the hub's offsets cancel (`firmware_sim.world.receivers`)."""
 
 
 def run(scenario: Scenario, settings: EvalSettings | None = None, *, name: str = "", seed: int = 0,
@@ -82,6 +85,7 @@ def run(scenario: Scenario, settings: EvalSettings | None = None, *, name: str =
     visit_starts: dict[str, list[float]] = defaultdict(list)
     events: list[JourneyEvent] = []
     result = EvalResult(name, seed, noise_db, settings, layout, Scores(), {}, decided, events)
+    result.receiver_changes = receiver_changes(scenario)
 
     def take(new: list[JourneyEvent]) -> None:
         for ev in new:

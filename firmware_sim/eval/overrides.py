@@ -1,5 +1,5 @@
 """Presence settings from ``KEY=VALUE`` pairs: how `corsia eval --set` and the presence benchmarks try a hub
-setting before a store changes its ``[hub.presence]``.
+setting before a store changes its ``[hub.presence]``; and `corsia eval --receiver`'s ``GATEWAY=DB`` pairs.
 
 A key is a `PresenceSettings` field (``hmm_evidence``, ``points_switch_p``, ``exit_timeout_s`` ...) or one of the
 propagation model's four that ``[hub.presence]`` sets (``path_loss_exponent``, ``shelf_loss_db``,
@@ -11,6 +11,7 @@ checks the value.
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Sequence
 from dataclasses import fields, replace
 
@@ -19,6 +20,7 @@ from edge.errors import ConfigError
 from edge.presence import PresenceSettings, RadioModel
 
 SOURCE = "--set"
+RECEIVER_SOURCE = "--receiver"
 
 _PRESENCE_KEYS = frozenset(f.name for f in fields(PresenceSettings)) - {"radio"}
 # The propagation model's keys that [hub.presence] sets.
@@ -34,6 +36,30 @@ def _value(text: str) -> object:
         return text
 
 
+def _split(pair: str, source: str, form: str) -> tuple[str, str]:
+    key, sep, text = pair.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(source, "", f"expected {form}, got {pair!r}")
+    return key.strip(), text.strip()
+
+
+def receivers_with(pairs: Sequence[str]) -> dict[str, float]:
+    """``GATEWAY=DB`` pairs (`corsia eval --receiver`) as a mapping for `with_receivers_changed`, a later pair for
+    the same gateway winning. `ConfigError` for a pair without ``=`` or a value that is not a finite number of dB;
+    the gateway is checked against the layout when the change is applied."""
+    out: dict[str, float] = {}
+    for pair in pairs:
+        gateway, text = _split(pair, RECEIVER_SOURCE, "GATEWAY=DB")
+        try:
+            db = float(text)
+        except ValueError:
+            raise ConfigError(RECEIVER_SOURCE, gateway, f"expected a number of dB, got {text!r}") from None
+        if not math.isfinite(db):
+            raise ConfigError(RECEIVER_SOURCE, gateway, f"expected a finite number of dB, got {text!r}")
+        out[gateway] = db
+    return out
+
+
 def presence_with(pairs: Sequence[str], base: PresenceSettings | None = None) -> PresenceSettings:
     """`base` (the defaults when None) with each ``KEY=VALUE`` of `pairs` applied, later pairs winning.
 
@@ -42,14 +68,11 @@ def presence_with(pairs: Sequence[str], base: PresenceSettings | None = None) ->
     presence: dict[str, object] = {}
     radio: dict[str, object] = {}
     for pair in pairs:
-        key, sep, text = pair.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise ConfigError(SOURCE, "", f"expected KEY=VALUE, got {pair!r}")
+        key, text = _split(pair, SOURCE, "KEY=VALUE")
         if key in _PRESENCE_KEYS:
-            presence[key] = _value(text.strip())
+            presence[key] = _value(text)
         elif key in _RADIO_KEYS:
-            radio[key] = _value(text.strip())
+            radio[key] = _value(text)
         else:
             raise ConfigError(
                 SOURCE, key, f"not a presence setting: a field of PresenceSettings or one of {', '.join(_RADIO_KEYS)}"

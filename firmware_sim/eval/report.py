@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from edge.presence import PresenceSettings
+from edge.presence.offset_learning import MIN_SAMPLES
 from firmware_sim.eval.harness import EvalResult
 from firmware_sim.eval.metrics import PHASES, percentile
 
@@ -56,6 +57,8 @@ def summary(result: EvalResult) -> dict[str, Any]:
         "filter": result.settings.filter.kind,
         "rule": result.settings.presence.rule,
         "presence_changed": changed_presence(result.settings.presence),
+        # the world's receivers reading louder (+) or weaker than the hub's offsets cancel, dB (--receiver)
+        "receivers_changed": result.receiver_changes,
         "zone_accuracy": s.accuracy,
         "wrong_zone": s.wrong_share,
         "undecided": s.undecided / s.samples if s.samples else math.nan,
@@ -76,6 +79,7 @@ def summary(result: EvalResult) -> dict[str, Any]:
         "baseline_wrong_zone": BASELINES.get(result.scenario),
         # what the hub learned of its gateways' rssi_offsets (dB to add; null before enough readings)
         "offset_corrections": {e.gateway: e.correction_db for e in result.offset_corrections},
+        "offset_recent_corrections": {e.gateway: e.recent_db for e in result.offset_corrections},
         "wall_s": result.wall_s,
     }
 
@@ -129,6 +133,32 @@ def print_table(results: list[EvalResult], console: Console | None = None) -> No
             *(f"{_fmt(s.phase_share(p), pct=True)} / {_fmt(s.phase_accuracy(p), pct=True)}" for p in PHASES),
         )
     console.print(phases)
+    if any(r.receiver_changes for r in results):
+        console.print(_receivers_table(results))
+
+
+def _receivers_table(results: list[EvalResult]) -> Table:
+    """The receivers changed since calibration, and what the hub learned of them over the run."""
+    table = Table(title="Receivers changed since calibration, and the rssi_offset correction the hub learned")
+    for col in ("scenario", "gateway", "reads", "learned: whole / recent", "readings"):
+        table.add_column(col, justify="left" if col in ("scenario", "gateway") else "right")
+    for r in results:
+        learned = {e.gateway: e for e in r.offset_corrections}
+        for gateway, change in r.receiver_changes.items():
+            e = learned.get(gateway)
+            table.add_row(
+                _label(r),
+                gateway,
+                f"{change:+.1f} dB",
+                f"— (under {MIN_SAMPLES:,} readings)" if e is None or e.correction_db is None
+                else f"{e.correction_db:+.2f} / {_signed(e.recent_db)} dB",
+                str(e.samples) if e is not None else "0",
+            )  # fmt: skip
+    return table
+
+
+def _signed(value: float | None) -> str:
+    return "—" if value is None else f"{value:+.2f}"
 
 
 def write_json(results: list[EvalResult], path: Path) -> None:

@@ -138,3 +138,27 @@ def test_eval_tries_hub_presence_settings_given_with_set(tmp_path: Path) -> None
     refused = _corsia_eval("--scenario", "espresense-boundary", "--set", "hmm_evidence=-1")
     assert refused.returncode == 78
     assert "configuration error: --set: hmm_evidence: must be greater than 0" in refused.stderr
+
+
+def test_eval_runs_a_receiver_changed_since_calibration_and_shows_what_the_hub_learned(tmp_path: Path) -> None:
+    out = tmp_path / "small.json"
+    result = _corsia_eval("--scenario", "store-small", "--receiver", "gw-04=4", "--receiver", "gw-10=-3",
+                          "--json", str(out))  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    figures = json.loads(out.read_text())
+    assert figures["receivers_changed"] == {"gw-04": 4.0, "gw-10": -3.0}
+    assert set(figures["offset_recent_corrections"]) == set(figures["offset_corrections"])
+    assert "Receivers changed since calibration" in result.stdout
+    rows = {line.split("│")[2].strip(): line for line in result.stdout.splitlines() if line.count("│") == 6}
+    assert "+4.0 dB" in rows["gw-04"]
+    assert "-3.0 dB" in rows["gw-10"]
+    assert "under 3,600 readings" in rows["gw-04"]  # seven minutes of six shoppers are too few to learn from
+    plain = _corsia_eval("--scenario", "store-small", "--json", str(tmp_path / "plain.json"))
+    assert "Receivers changed" not in plain.stdout
+    assert json.loads((tmp_path / "plain.json").read_text())["receivers_changed"] == {}
+    refused = _corsia_eval("--scenario", "store-small", "--receiver", "gw-99=3")
+    assert refused.returncode == 78
+    assert "configuration error: --receiver: gw-99: no such gateway in demo" in refused.stderr
+    garbled = _corsia_eval("--scenario", "store-small", "--receiver", "gw-04:3")
+    assert garbled.returncode == 78
+    assert "expected GATEWAY=DB, got 'gw-04:3'" in garbled.stderr
