@@ -25,21 +25,19 @@ import argparse
 from rich.console import Console
 from rich.table import Table
 
+from edge.errors import ConfigError
 from edge.hub.fleet import FleetWatch
 from edge.presence import PresenceSettings
 from edge.presence.offset_learning import GatewaySums, OffsetEstimate
 from firmware_sim.eval.harness import OFFSET_HISTORY_S, EvalResult, EvalSettings, run
-from firmware_sim.eval.overrides import add_set_option, presence_or_exit
+from firmware_sim.eval.overrides import add_set_option, presence_or_exit, receivers_with
 from firmware_sim.world import build_scenario
 from firmware_sim.world.receivers import with_receivers_changed
 
 
 def knocks(text: str) -> list[tuple[str, float]]:
-    out = []
-    for part in filter(None, text.split(",")):
-        gateway, _, db = part.partition("=")
-        out.append((gateway.strip(), float(db)))
-    return out
+    """``gw=dB`` pairs, comma-separated, in order: a gateway may come more than once (one run each)."""
+    return [next(iter(receivers_with([part], source="--knocks").items())) for part in text.split(",") if part.strip()]
 
 
 def knocked_run(
@@ -92,6 +90,10 @@ def main() -> None:
     add_set_option(parser)
     args = parser.parse_args()
     presence = presence_or_exit(parser, args)
+    try:
+        changes = knocks(args.knocks)
+    except ConfigError as exc:
+        parser.error(str(exc))
 
     table = Table(title=f"offset_drift alerts at {args.threshold:g} dB, {args.scenario} seed {args.seed}")
     columns = (
@@ -103,7 +105,7 @@ def main() -> None:
     clean = knocked_run(args.scenario, args.seed, None, presence)
     for before in ("nothing", "the clean run"):
         kept = tuple(clean.offset_sums) if before != "nothing" else ()
-        for knock in [None, *knocks(args.knocks)]:
+        for knock in [None, *changes]:
             result = (
                 clean if knock is None and not kept else knocked_run(args.scenario, args.seed, knock, presence, kept)
             )

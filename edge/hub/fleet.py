@@ -123,7 +123,8 @@ class FleetWatch:
                        f"{device.spool} batches waiting in the spool", now)  # fmt: skip
             self._edge(alerts, gw, device, "clock_skew", gw in skewed_set, "clock off: its batches are ignored", now)
             drift = self._drifted(device, learned.get(gw))
-            self._edge(alerts, gw, device, "offset_drift", drift is not None, _drift_detail(drift or 0.0), now)
+            detail = "" if drift is None else _drift_detail(drift)  # only a raised alert carries one
+            self._edge(alerts, gw, device, "offset_drift", drift is not None, detail, now)
         for kiosk, device in self._kiosks.items():
             # Kiosks publish health every 15 s; four missed reports is a real absence, not a slow network.
             gone = device.offline or now - device.last_heard >= max(self._silence_s, 60.0)

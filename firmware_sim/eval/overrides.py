@@ -43,19 +43,19 @@ def _split(pair: str, source: str, form: str) -> tuple[str, str]:
     return key.strip(), text.strip()
 
 
-def receivers_with(pairs: Sequence[str]) -> dict[str, float]:
+def receivers_with(pairs: Sequence[str], source: str = RECEIVER_SOURCE) -> dict[str, float]:
     """``GATEWAY=DB`` pairs (`corsia eval --receiver`) as a mapping for `with_receivers_changed`, a later pair for
-    the same gateway winning. `ConfigError` for a pair without ``=`` or a value that is not a finite number of dB;
-    the gateway is checked against the layout when the change is applied."""
+    the same gateway winning. `ConfigError` (naming the option, `source`) for a pair without ``=`` or a value that
+    is not a finite number of dB; the gateway is checked against the layout when the change is applied."""
     out: dict[str, float] = {}
     for pair in pairs:
-        gateway, text = _split(pair, RECEIVER_SOURCE, "GATEWAY=DB")
+        gateway, text = _split(pair, source, "GATEWAY=DB")
         try:
             db = float(text)
         except ValueError:
-            raise ConfigError(RECEIVER_SOURCE, gateway, f"expected a number of dB, got {text!r}") from None
+            raise ConfigError(source, gateway, f"expected a number of dB, got {text!r}") from None
         if not math.isfinite(db):
-            raise ConfigError(RECEIVER_SOURCE, gateway, f"expected a finite number of dB, got {text!r}")
+            raise ConfigError(source, gateway, f"expected a finite number of dB, got {text!r}")
         out[gateway] = db
     return out
 

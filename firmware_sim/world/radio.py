@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
-from edge.store import StoreLayout
+from edge.store import GatewayPlacement, StoreLayout
 from firmware_sim.world.floorplan import shelf_array, shelf_lines
 
 FloatArray = npt.NDArray[np.float64]
@@ -67,6 +67,11 @@ class RadioParams:
         if self.path_loss_exponent <= 0 or self.tau_s <= 0 or self.decorrelation_m <= 0:
             raise ValueError("path_loss_exponent, tau_s and decorrelation_m must be positive")
 
+    def receiver_offset_db(self, gateway: GatewayPlacement) -> float:
+        """The dB `gateway`'s receiver adds: its entry in `receiver_offsets_db`, minus its `rssi_offset` by default."""
+        offsets = self.receiver_offsets_db
+        return -gateway.rssi_offset if offsets is None else offsets.get(gateway.id, 0.0)
+
     def with_sigma(self, sigma_db: float | None) -> RadioParams:
         """The same channel with another shadowing σ (None keeps it)."""
         return self if sigma_db is None else replace(self, sigma_db=sigma_db)
@@ -82,11 +87,7 @@ class Radio:
         self.gateway_ids = tuple(g.id for g in layout.gateways)
         self.gx = np.array([g.x for g in layout.gateways], dtype=np.float64)
         self.gy = np.array([g.y for g in layout.gateways], dtype=np.float64)
-        offsets = params.receiver_offsets_db
-        self.offsets = np.array(
-            [(-g.rssi_offset if offsets is None else offsets.get(g.id, 0.0)) for g in layout.gateways],
-            dtype=np.float64,
-        )
+        self.offsets = np.array([params.receiver_offset_db(g) for g in layout.gateways], dtype=np.float64)
         self.lines = shelf_array(shelf_lines(layout))
         self.dh2 = (params.gateway_height_m - params.device_height_m) ** 2
         self.slow_sigma = params.sigma_db * float(np.sqrt(params.correlated_share))

@@ -24,13 +24,8 @@ SOURCE = "--receiver"
 def receiver_changes(scenario: Scenario) -> dict[str, float]:
     """How each of the scenario's receivers reads against what its layout offset cancels, in dB (louder
     positive), for the gateways where that is not 0, in layout order."""
-    offsets = scenario.radio.receiver_offsets_db
-    out: dict[str, float] = {}
-    for g in scenario.layout.gateways:
-        change = 0.0 if offsets is None else offsets.get(g.id, 0.0) + g.rssi_offset
-        if change != 0.0:
-            out[g.id] = change
-    return out
+    changes = ((g.id, scenario.radio.receiver_offset_db(g) + g.rssi_offset) for g in scenario.layout.gateways)
+    return {gateway: change for gateway, change in changes if change != 0.0}
 
 
 def with_receivers_changed(scenario: Scenario, changes: Mapping[str, float]) -> Scenario:
