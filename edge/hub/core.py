@@ -92,6 +92,7 @@ def presence_settings(hub: HubSection) -> PresenceSettings:
         hmm_switch_p=p.hmm_switch_p,
         points_evidence=p.points_evidence,
         points_switch_p=p.points_switch_p,
+        points_kind_motion=p.points_kind_motion,
         radio=radio,
     )
 

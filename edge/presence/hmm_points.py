@@ -7,11 +7,12 @@ follows the shopper along the floor, and a zone's probability is the sum over it
 
 - **predict**: a shopper either stands (shuffling a little, `points_shuffle_m` in a second) or walks
   (`points_walk_m`), and keeps doing so from second to second: the state is (mode, point), a standing shopper
-  starts walking with probability `points_start_p` a second and a walking one stops with `points_stop_p`. Each
-  mode's step is a Gaussian of its width among the points reachable in a straight line without crossing shelving
-  (`shelf_segments`). So a shopper who has stood at a shelf for a while is held there by the evidence of all
-  those seconds, while one who walks is followed at walking pace. A longer gap repeats the step, up to
-  `MAX_STEPS`; `hmm_jump_rate` lands anywhere;
+  starts walking with probability `points_start_p` a second and a walking one stops with `points_stop_p`, both
+  scaled by the zone's kind where `points_kind_motion` is on (`KIND_MOTION`: a till or the pickup desk holds
+  a shopper who stops there). Each mode's step is a Gaussian of its width among the points reachable in a
+  straight line without crossing shelving (`shelf_segments`). So a shopper who has stood at a shelf for a while
+  is held there by the evidence of all those seconds, while one who walks is followed at walking pace. A longer
+  gap repeats the step, up to `MAX_STEPS`; `hmm_jump_rate` lands anywhere;
 - **update**: as the ``hmm`` rule, each point's likelihood (`ZoneModel.point_log_likelihoods`, averaged over the
   facings) raised to ``points_evidence·dt``. With fewer than `MIN_GATEWAYS` readings each point takes its zone's
   fallback likelihood (`ZoneHmm.log_likelihoods`).
@@ -26,6 +27,8 @@ traffic of every pass over the points.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Final
 
 import numpy as np
@@ -34,7 +37,7 @@ import numpy.typing as npt
 from edge.presence.hmm import Probabilities, ZoneHmm
 from edge.presence.model import ZoneModel, shelf_crossings, shelf_segments
 from edge.presence.settings import PresenceSettings
-from edge.store import StoreLayout
+from edge.store import StoreLayout, ZoneKind
 
 REACH_SIGMAS: Final = 3.0
 """A step reaches this many walking widths at most: beyond, the Gaussian's weight is negligible."""
@@ -44,6 +47,18 @@ DENSE_MAX_POINTS: Final = 1500
 """Floors of up to this many grid points (1,500 m² at 1 m) step with a dense matrix, larger ones with a gather."""
 GATHER_MAX_REACH: Final = 32
 """A step whose points reach at most this many others gathers over them at any size: cheaper than a product."""
+KIND_MOTION: Final[Mapping[ZoneKind, tuple[float, float]]] = MappingProxyType(
+    {
+        # a queue and a till hold a shopper who stops there
+        ZoneKind.CHECKOUT: (1.0, 0.4),
+        # the strip by the desk is mostly walked along; who stops there waits for a parcel
+        ZoneKind.PICKUP: (0.2, 0.4),
+    }
+)
+"""Per zone kind, the factors on `points_stop_p` and `points_start_p` on its points (1 for the kinds not named):
+the simulated shoppers' own rates there against the whole store's, rounded (docs/accuracy.md). Not the entrance,
+though nobody stops in the doorway: held standing there, a leaving shopper stays placed at the doors, where the
+engine can end the visit as the readings fade."""
 TILE_POINTS: Final = 100
 """The dense step's product is cut into blocks of this many target points, each over the points that reach them."""
 MAX_TILED_SHARE: Final = 0.7
@@ -137,11 +152,13 @@ class PointHmm(ZoneHmm):
         # points x zones: 1 where the point is in the zone
         self._in_zone = np.zeros((self.points, self.zone_count), dtype=np.float32)
         self._in_zone[np.arange(self.points), self.point_zones] = 1.0
-        self.start_p = np.float32(settings.points_start_p)
-        self.stop_p = np.float32(settings.points_stop_p)
+        stop_factor, start_factor = _kind_factors(layout, self.point_zones, settings.points_kind_motion)
+        # per point: the probability a second that a standing shopper there starts walking, a walking one stops
+        self.start_p = (settings.points_start_p * start_factor).astype(np.float32)
+        self.stop_p = np.minimum(1.0, settings.points_stop_p * stop_factor).astype(np.float32)
         # how much of the time a shopper walks, in the long run: the modes' share before any evidence
-        rates = settings.points_start_p + settings.points_stop_p
-        walking = settings.points_start_p / rates if rates > 0.0 else 0.5
+        rates = self.start_p.astype(np.float64) + self.stop_p
+        walking = np.divide(self.start_p, rates, out=np.full(self.points, 0.5), where=rates > 0.0)
         counts = np.bincount(self.point_zones, minlength=self.zone_count).astype(np.float64)
         present = counts > 0
         # every zone as likely, and every point within a zone (in the state's type, as the rows it lands in)
@@ -218,6 +235,19 @@ class PointHmm(ZoneHmm):
         """The zones' probabilities: the sum over each zone's points, in both modes."""
         out: Probabilities = self.points_many(p) @ self._in_zone
         return out
+
+
+def _kind_factors(
+    layout: StoreLayout, point_zones: npt.NDArray[np.intp], on: bool
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Each point's factors on the stop and start probabilities, by its zone's kind (`KIND_MOTION`); all 1 when
+    `on` is false."""
+    factors = np.ones((len(layout.zones), 2))
+    if on:
+        for z, zone in enumerate(layout.zones):
+            factors[z] = KIND_MOTION.get(zone.kind, (1.0, 1.0))
+    per_point = factors[point_zones]
+    return per_point[:, 0], per_point[:, 1]
 
 
 def _normalised(w: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:

@@ -165,6 +165,9 @@ class PresenceSettings:
     """The ``hmm-points`` rule: the probability a second that a walking shopper stops. With `points_start_p` it
     says how long a shopper keeps standing or walking; ``points_start_p + points_stop_p = 1`` draws the mode afresh
     every second (walking with probability `points_start_p`)."""
+    points_kind_motion: bool = True
+    """The ``hmm-points`` rule: scale `points_start_p` and `points_stop_p` by each zone's kind (a till or the
+    pickup desk holds a shopper who stops there: `edge.presence.hmm_points.KIND_MOTION`). Off, every zone alike."""
     points_evidence: float = 0.85
     """The ``hmm-points`` rule's weight of one second of readings, as `hmm_evidence` for ``hmm``."""
     points_switch_p: float = 0.65

@@ -126,13 +126,43 @@ def follow(hmm: PointHmm, model: ZoneModel, path: list[tuple[float, float]], see
 
 
 def test_the_readings_tell_a_standing_shopper_from_a_walking_one(demo: StoreLayout, model: ZoneModel) -> None:
-    hmm = PointHmm(demo, PresenceSettings(rule="hmm-points", hmm_jump_rate=0.0), model)
+    alike = PresenceSettings(rule="hmm-points", hmm_jump_rate=0.0, points_kind_motion=False)
+    hmm = PointHmm(demo, alike, model)
     share = 0.15 / (0.15 + 0.1)  # the defaults' long-run share of walking: the prior's
     assert hmm.walking(hmm.prior()) == pytest.approx(share)
     standing = follow(hmm, model, [(4.5, 12.5)] * 30)  # half a minute at a shelf in aisle 2
     walking = follow(hmm, model, [(16.0 + 1.2 * k, 2.5) for k in range(12)])  # along the front strip at 1.2 m/s
     # Standing still is the likelier story for the shelf, walking for the strip (the prior says 0.6 for both).
     assert hmm.walking(standing) < 0.4 < share < 0.65 < hmm.walking(walking)
+
+
+def walking_after(hmm: PointHmm, x: float, y: float, walking: float, seconds: float) -> float:
+    """The share walking `seconds` after a shopper at (x, y) stood (walking 0) or walked (walking 1)."""
+    return hmm.walking(hmm.predict(at(hmm, x, y, walking), seconds))
+
+
+def test_a_zones_kind_says_how_long_a_shopper_keeps_standing_or_walking_there(
+    demo: StoreLayout, model: ZoneModel
+) -> None:
+    kinds = PointHmm(demo, PresenceSettings(rule="hmm-points", hmm_jump_rate=0.0), model)
+    alike = PointHmm(demo, PresenceSettings(rule="hmm-points", hmm_jump_rate=0.0, points_kind_motion=False), model)
+    till, desk, shelf, walkway = (3.5, 1.5), (25.5, 1.5), (4.5, 12.5), (15.0, 12.5)
+    # Who stands at a till is held there longer than who stands at a shelf; with the kinds off, alike.
+    assert walking_after(kinds, *till, 0.0, 1.0) < walking_after(kinds, *shelf, 0.0, 1.0) / 2
+    assert walking_after(alike, *till, 0.0, 1.0) == pytest.approx(walking_after(alike, *shelf, 0.0, 1.0), rel=1e-5)
+    assert walking_after(kinds, *desk, 0.0, 1.0) < walking_after(kinds, *shelf, 0.0, 1.0) / 2
+    # Who walks along the pickup strip seldom stops there: a fifth as often as in the walkway.
+    stopped_by_desk = 1.0 - walking_after(kinds, *desk, 1.0, 1.0)
+    stopped_in_walkway = 1.0 - walking_after(kinds, *walkway, 1.0, 1.0)
+    assert stopped_by_desk < stopped_in_walkway / 4
+    # The prior's walking share follows: as before in an aisle, the stationary share at the tills.
+    prior = kinds.prior()
+    tills = kinds.point_zones == [z.id for z in demo.zones].index("checkout")
+    aisle = kinds.point_zones == [z.id for z in demo.zones].index("aisle-2")
+    walking_share = prior[kinds.points :] / (prior[: kinds.points] + prior[kinds.points :])
+    assert walking_share[tills] == pytest.approx(0.4 * 0.15 / (0.4 * 0.15 + 0.1), rel=1e-5)
+    assert walking_share[aisle] == pytest.approx(0.15 / (0.15 + 0.1), rel=1e-5)
+    assert kinds.prior().sum() == pytest.approx(1.0)
 
 
 def test_a_shopper_keeps_standing_or_walking_from_second_to_second(demo: StoreLayout, model: ZoneModel) -> None:
