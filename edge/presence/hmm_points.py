@@ -154,7 +154,8 @@ class PointHmm(ZoneHmm):
         self._in_zone[np.arange(self.points), self.point_zones] = 1.0
         stop_factor, start_factor = _kind_factors(layout, self.point_zones, settings.points_kind_motion)
         # per point: the probability a second that a standing shopper there starts walking, a walking one stops
-        self.start_p = (settings.points_start_p * start_factor).astype(np.float32)
+        # (a factor may be above 1: a probability stays one)
+        self.start_p = np.minimum(1.0, settings.points_start_p * start_factor).astype(np.float32)
         self.stop_p = np.minimum(1.0, settings.points_stop_p * stop_factor).astype(np.float32)
         # how much of the time a shopper walks, in the long run: the modes' share before any evidence
         rates = self.start_p.astype(np.float64) + self.stop_p
