@@ -174,6 +174,10 @@ class HubSection(Section):
     passers-by in (accuracy.md)."""
     enter_inside_min_dbm: float = field(default=_PRESENCE.enter_inside_min_dbm, metadata=checked(between(-127, 0)))
     """The same for the gateways away from the front, which hear the pavement only faintly."""
+    rejoin_inside_min_dbm: float = field(default=_PRESENCE.rejoin_inside_min_dbm, metadata=checked(between(-127, 0)))
+    """A visit that ended on the shop front resumes from a gateway away from the front only with a reading this
+    strong (0: only the front's gateways take it back, at `enter_min_dbm`): who has just walked out is heard
+    inside only through the window."""
     door_exit_dbm: float = field(default=_PRESENCE.door_exit_dbm, metadata=checked(between(-127, 0)))
     """Placed at the doors and every reading below this for `door_confirm_s`: gone out, walking off along the
     pavement. -127 turns it off."""

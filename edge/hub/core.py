@@ -85,6 +85,7 @@ def presence_settings(hub: HubSection) -> PresenceSettings:
         rejoin_s=hub.rejoin_s,
         enter_min_dbm=hub.enter_min_dbm,
         enter_inside_min_dbm=hub.enter_inside_min_dbm,
+        rejoin_inside_min_dbm=hub.rejoin_inside_min_dbm,
         door_exit_dbm=hub.door_exit_dbm,
         door_confirm_s=hub.door_confirm_s,
         rule=p.rule,  # type: ignore[arg-type]  # one of ZONE_RULES: the config checked it
@@ -198,8 +199,8 @@ class HubCore:
             count = self.identities.load((DeviceIdentity(d, m, key, k) for d, m, key, k in rows), tags=tags)
             self._journeys.close_stale(now - self.config.hub.exit_timeout_s - RESUME_GRACE_S)
             if self.config.hub.rejoin_s > 0:
-                for device_id, visit_id, ended in self._journeys.ended_since(now - self.config.hub.rejoin_s):
-                    self.engine.recall(device_id, visit_id, ended)
+                for device_id, visit_id, ended, zone in self._journeys.ended_since(now - self.config.hub.rejoin_s):
+                    self.engine.recall(device_id, visit_id, ended, zone)
             offsets = self.engine.gateway_offsets()
             kept = self._offset_learning.load(offsets)
             self.engine.restore_offset_sums([k.sums for k in kept])

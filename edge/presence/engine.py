@@ -81,6 +81,7 @@ class PresenceEngine:
         "_devices",
         "_enter_floors",
         "_entrance",
+        "_front_zones",
         "_gateway_zones",
         "_gateways",
         "_heap",
@@ -91,6 +92,7 @@ class PresenceEngine:
         "_margin",
         "_min_score",
         "_occupancy",
+        "_rejoin_floors",
         "_rule",
         "_settings",
         "_timeouts",
@@ -124,6 +126,12 @@ class PresenceEngine:
             settings.enter_min_dbm if layout.on_front(g.zone_id) else settings.enter_inside_min_dbm
             for g in layout.gateways
         ]
+        # After a visit ended on the front, the gateways inside take the device back only this loud.
+        self._rejoin_floors = [
+            floor if layout.on_front(g.zone_id) else max(floor, settings.rejoin_inside_min_dbm)
+            for g, floor in zip(layout.gateways, self._enter_floors, strict=True)
+        ]
+        self._front_zones = frozenset(z.id for z in layout.zones if layout.on_front(z.id))
         self._min_score = NEG_INF  # the least score a challenger needs (the hmm rule's posterior probability)
         self._hold = settings.hold_s
         self._batch: BatchRule | None = None
@@ -173,7 +181,8 @@ class PresenceEngine:
         self._counter = itertools.count()  # heap tie-breaker: devices themselves are not ordered
         self._visit_prefix = visit_prefix
         self._visits = 0
-        self._left: dict[str, tuple[str, float]] = {}  # device → (its last visit, when that visit ended)
+        # device → (its last visit, when that visit ended, whether it ended on the shop front)
+        self._left: dict[str, tuple[str, float, bool]] = {}
         self._left_order: deque[tuple[float, str]] = deque()  # (ended, device) in time order, to forget them
         self.stats = PresenceStats()
 
@@ -211,11 +220,13 @@ class PresenceEngine:
         """Gateways whose clock is off by more than `max_skew_s` (their batches are being ignored)."""
         return [g.id for g in self._gateways.values() if g.is_skewed(self._settings.max_skew_s)]
 
-    def recall(self, device_id: str, visit: str, ended: float) -> None:
-        """Remember that `device_id`'s visit `visit` ended at `ended` (hub time): an ``enter`` of the device within
-        `rejoin_s` of it continues that visit. A hub calls it at start for the visits that ended just before."""
+    def recall(self, device_id: str, visit: str, ended: float, zone: str | None = None) -> None:
+        """Remember that `device_id`'s visit `visit` ended at `ended` (hub time) in `zone`: an ``enter`` of the
+        device within `rejoin_s` of it continues that visit, and one that ended on the shop front resumes from the
+        gateways inside only at `rejoin_inside_min_dbm`. A hub calls it at start for the visits that ended just
+        before."""
         if self._settings.rejoin_s > 0.0 and device_id not in self._devices:
-            self._left[device_id] = (visit, ended)
+            self._left[device_id] = (visit, ended, zone in self._front_zones)
             self._left_order.append((ended, device_id))
 
     def offset_corrections(self, min_samples: int | None = None) -> list[OffsetEstimate]:
@@ -275,6 +286,7 @@ class PresenceEngine:
         n = 0
         floor = self._settings.min_rssi_dbm - offset
         enter_floor = self._enter_floors[g] - offset
+        rejoin_floor = self._rejoin_floors[g] - offset
         door_exit = self._settings.door_exit_dbm
         unchanged: set[int] = set()
         if self._batch is not None:
@@ -290,7 +302,7 @@ class PresenceEngine:
                 self._exit(dev, now, events)  # the visit ran out before a tick noticed
                 dev = None
             if dev is None:
-                if rssi < enter_floor:
+                if rssi < enter_floor or (rssi < rejoin_floor and self._went_out(device_id, now)):
                     stats.weak += 1
                     continue
                 self._enter(device_id, g, track.zone, rssi + offset, tc, now, events)
@@ -448,7 +460,12 @@ class PresenceEngine:
         del self._devices[dev.id]
         if self._batch is not None:
             self._batch.forget(dev.rssi)
-        self.recall(dev.id, dev.visit, now)
+        self.recall(dev.id, dev.visit, now, left)
+
+    def _went_out(self, device_id: str, now: float) -> bool:
+        """Whether `device_id`'s last visit ended on the shop front less than `rejoin_s` ago."""
+        last = self._left.get(device_id)
+        return last is not None and last[2] and abs(now - last[1]) <= self._settings.rejoin_s
 
     def _returning(self, device_id: str, now: float) -> str | None:
         """The visit `device_id` continues if it left less than `rejoin_s` ago; forgets the older exits."""
@@ -456,7 +473,7 @@ class PresenceEngine:
         left, order = self._left, self._left_order
         while order and order[0][0] < now - rejoin:
             ended, device = order.popleft()
-            if left.get(device, ("", -INF))[1] == ended:
+            if left.get(device, ("", -INF, False))[1] == ended:
                 del left[device]
         last = left.pop(device_id, None)
         # abs: a hub clock stepped back leaves exits "in the future"; they count as recent, not forever.

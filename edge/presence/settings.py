@@ -120,6 +120,11 @@ class PresenceSettings:
     """The same floor for the gateways of the other zones, away from the front: the pavement is heard there only
     through the front and across the store, so a weaker reading already means someone inside (a shopper who
     walked in shadowed from the doors' gateway). Set it to `enter_min_dbm` for one floor everywhere."""
+    rejoin_inside_min_dbm: float = -78.0
+    """For `rejoin_s` after a visit ended on the shop front (out through the doors, or faded at the tills or the
+    desk beside them), a gateway away from the front takes the device back only with a reading at least this strong
+    (the front's gateways at `enter_min_dbm`, as ever; 0: only they do). Who has just walked out is on the
+    pavement, where the gateways inside hear them faintly through the window; -127: as `enter_inside_min_dbm`."""
     door_exit_dbm: float = -84.0
     """While a device's zone is an entrance, its strongest fresh reading staying below this for `door_confirm_s`
     ends the visit: it has gone out through the doors and is walking away along the pavement, still heard through
@@ -185,7 +190,7 @@ class PresenceSettings:
         _duration("settle_s", self.settle_s, allow_zero=True)
         _duration("door_confirm_s", self.door_confirm_s, allow_zero=True)
         _duration("rejoin_s", self.rejoin_s, allow_zero=True)
-        for name in ("min_rssi_dbm", "enter_min_dbm", "enter_inside_min_dbm", "door_exit_dbm"):
+        for name in ("min_rssi_dbm", "enter_min_dbm", "enter_inside_min_dbm", "rejoin_inside_min_dbm", "door_exit_dbm"):
             if not -127.0 <= _number(name, getattr(self, name)) <= 0.0:
                 raise ValueError(f"{name}: must be between -127 and 0 dBm, got {getattr(self, name)!r}")
         if not 0.0 <= _number("model_margin", self.model_margin) <= 1000.0:

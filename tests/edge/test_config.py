@@ -772,6 +772,7 @@ def test_the_hub_presence_keys_reach_the_engine(tmp_path: Path) -> None:
     path = tmp_path / "hub.toml"
     path.write_text(
         "[hub]\nentrance_exit_s = 3\nexit_timeout_s = 10\ndoor_exit_dbm = -127\ndoor_confirm_s = 6\n"
+        "rejoin_inside_min_dbm = -80\n"
         '[hub.presence]\nrule = "best-gateway"\nhmm_evidence = 1.5\nhmm_switch_p = 0.9\npoints_kind_motion = false\n'
         "path_loss_exponent = 2.7\nshelf_loss_db = 5\ngateway_height_m = 2.5\nbody_loss_db = 4\n"
     )
@@ -781,6 +782,7 @@ def test_the_hub_presence_keys_reach_the_engine(tmp_path: Path) -> None:
     assert (settings.door_exit_dbm, settings.door_confirm_s) == (-127.0, 6.0)  # a store that turns it off
     assert settings.points_kind_motion is False
     assert PresenceSettings().points_kind_motion is True
+    assert settings.rejoin_inside_min_dbm == -80.0
     radio = settings.radio
     assert (radio.path_loss_exponent, radio.shelf_loss_db, radio.gateway_height_m, radio.body_loss_db) == (
         2.7, 5.0, 2.5, 4.0,

@@ -255,6 +255,39 @@ def test_a_device_back_within_rejoin_s_of_its_exit_continues_its_visit() -> None
     assert [(e.event, e.visit) for e in feed.send("gw-a", {"d1": -60.0}, T0 + 130.0)] == [("enter", "v1")]
 
 
+def test_who_went_out_on_the_front_comes_back_through_the_doors() -> None:
+    feed = Feed(replace(MECHANICS, rejoin_s=60.0))
+    feed.send("gw-e", {"out": -60.0}, T0)  # at the doors
+    feed.send("gw-a", {"in": -60.0}, T0)  # in aisle A
+    assert [(e.device, e.prev) for e in feed.tick(T0 + 2.5)] == [("out", "entrance")]
+    assert [(e.device, e.prev) for e in feed.tick(T0 + 8.0)] == [("in", "aisle-a")]
+    # On the pavement, aisle A's gateway hears the one who walked out faintly, through the window: no visit from
+    # it (rejoin_inside_min_dbm, -78 dBm)...
+    assert feed.send("gw-a", {"out": -82.0}, T0 + 10.0) == []
+    # ...while the one whose phone fell silent in the aisle is taken back wherever it is heard.
+    assert [(e.device, e.event, e.zone, e.visit) for e in feed.send("gw-a", {"in": -82.0}, T0 + 10.0)] == [
+        ("in", "enter", "aisle-a", "v2")
+    ]
+    # Back in through the doors, the visit goes on.
+    assert [(e.event, e.zone, e.visit) for e in feed.send("gw-e", {"out": -60.0}, T0 + 12.0)] == [
+        ("enter", "entrance", "v1")
+    ]
+    # Out again; once rejoin_s has passed, whoever is heard inside is someone inside (a new visit).
+    assert [e.event for e in feed.tick(T0 + 14.5)] == ["exit"]
+    assert feed.send("gw-a", {"out": -82.0}, T0 + 74.0) == []
+    assert [(e.event, e.zone, e.visit) for e in feed.send("gw-a", {"out": -82.0}, T0 + 75.0)] == [
+        ("enter", "aisle-a", "v3")
+    ]
+    # Another floor; and a hub recalling the visits that ended before it started knows where each ended.
+    loud = Feed(replace(MECHANICS, rejoin_s=60.0, rejoin_inside_min_dbm=-65.0))
+    loud.engine.recall("out", "v0-1", T0, "entrance")
+    loud.engine.recall("in", "v0-2", T0, "aisle-b")
+    assert loud.send("gw-a", {"out": -70.0}, T0 + 1.0) == []
+    assert [(e.device, e.visit) for e in loud.send("gw-a", {"in": -70.0, "out": -64.0}, T0 + 2.0)] == [
+        ("in", "v0-2"), ("out", "v0-1"),
+    ]  # fmt: skip
+
+
 def test_with_rejoin_s_zero_every_enter_is_a_new_visit() -> None:
     feed = Feed(replace(MECHANICS, rejoin_s=0.0))
     feed.send("gw-a", {"d1": -60.0}, T0)

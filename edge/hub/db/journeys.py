@@ -115,12 +115,15 @@ class Journeys:
         )
         return None if row is None else _visit(row)
 
-    def ended_since(self, t: float) -> list[tuple[str, str, float]]:
-        """(device id, visit id, end) of the visits that ended at `t` or later, in the order they ended."""
+    def ended_since(self, t: float) -> list[tuple[str, str, float, str | None]]:
+        """(device id, visit id, end, the zone it ended in) of the visits that ended at `t` or later, in the order
+        they ended."""
         rows = fetch_all(
-            self.db, "SELECT device_id, visit_id, ended FROM visits WHERE ended >= ? ORDER BY ended, visit_id", [t]
+            self.db,
+            "SELECT device_id, visit_id, ended, last_zone FROM visits WHERE ended >= ? ORDER BY ended, visit_id",
+            [t],
         )
-        return [(r["device_id"], r["visit_id"], float(r["ended"])) for r in rows]
+        return [(r["device_id"], r["visit_id"], float(r["ended"]), r["last_zone"]) for r in rows]
 
     def close_stale(self, before_t: float) -> int:
         """End the visits still open whose last event is older than `before_t`, at that last event: the hub was

@@ -358,6 +358,10 @@ def test_a_visit_that_ended_just_before_a_hub_restart_goes_on_after_it(
         hub.service.stop()
     again = start()
     try:
+        # She walked out through the doors: heard faintly through the window by aisle 4's gateway, she is not back.
+        again.sight("gw-04", [(giulia, -82.0)])
+        time.sleep(1.0)
+        assert sum(j.event == "enter" for j in journeys) == 1
         walk_in(again, [(giulia, -55.0)])
         assert wait_for(lambda: sum(j.event == "enter" for j in journeys) == 2, 15)
         first, second = (j for j in journeys if j.event == "enter")

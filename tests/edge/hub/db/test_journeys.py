@@ -79,8 +79,10 @@ def test_the_visit_at_a_time_and_the_visits_ended_since(journeys: Journeys, shop
     assert journeys.visit_at(member, START + 150, 60.0) == journeys.get("v1")  # ended 40 s before
     assert journeys.visit_at(member, START + 200, 60.0) is None  # 90 s after its end, 800 s before the next
     assert journeys.visit_at(member, START + 1050, 60.0) == journeys.get("v2")
-    assert journeys.ended_since(START + 110) == [("d_1", "v1", START + 110), ("d_1", "v2", START + 1110)]
-    assert journeys.ended_since(START + 111) == [("d_1", "v2", START + 1110)]
+    assert journeys.ended_since(START + 110) == [
+        ("d_1", "v1", START + 110, "checkout"), ("d_1", "v2", START + 1110, "checkout"),
+    ]  # fmt: skip
+    assert journeys.ended_since(START + 111) == [("d_1", "v2", START + 1110, "checkout")]
 
 
 def test_nothing_is_kept_without_the_proximity_consent(
