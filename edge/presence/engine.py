@@ -108,13 +108,14 @@ class PresenceEngine:
         self._settings = settings
         self._zone_ids = [z.id for z in layout.zones]
         zone_index = {z: i for i, z in enumerate(self._zone_ids)}
+        # Last heard at the doors, or at the tills or the desk beside them on the shop front: gone out, perhaps
+        # walking off along the pavement, where the front's gateways still hear them through the window. Such a
+        # visit times out sooner, and resumes from the gateways inside only at `rejoin_inside_min_dbm`.
+        self._front_zones = frozenset(
+            z.id for z in layout.zones if z.kind is ZoneKind.ENTRANCE or layout.on_front(z.id)
+        )
         self._timeouts = [
-            # Last heard at the doors, or at the tills or the desk beside them on the shop front: gone out, perhaps
-            # walking off along the pavement, where the front's gateways still hear them through the window.
-            settings.entrance_exit_s
-            if z.kind is ZoneKind.ENTRANCE or layout.on_front(z.id)
-            else settings.exit_timeout_s
-            for z in layout.zones
+            settings.entrance_exit_s if z.id in self._front_zones else settings.exit_timeout_s for z in layout.zones
         ]
         self._entrance = [z.kind is ZoneKind.ENTRANCE for z in layout.zones]
         self._gateways = {
@@ -122,16 +123,15 @@ class PresenceEngine:
             for i, g in enumerate(layout.gateways)
         }
         self._gateway_zones = [zone_index[g.zone_id] for g in layout.gateways]
+        hears_pavement = [layout.on_front(g.zone_id) for g in layout.gateways]
         self._enter_floors = [
-            settings.enter_min_dbm if layout.on_front(g.zone_id) else settings.enter_inside_min_dbm
-            for g in layout.gateways
+            settings.enter_min_dbm if front else settings.enter_inside_min_dbm for front in hears_pavement
         ]
         # After a visit ended on the front, the gateways inside take the device back only this loud.
         self._rejoin_floors = [
-            floor if layout.on_front(g.zone_id) else max(floor, settings.rejoin_inside_min_dbm)
-            for g, floor in zip(layout.gateways, self._enter_floors, strict=True)
+            floor if front else max(floor, settings.rejoin_inside_min_dbm)
+            for front, floor in zip(hears_pavement, self._enter_floors, strict=True)
         ]
-        self._front_zones = frozenset(z.id for z in layout.zones if layout.on_front(z.id))
         self._min_score = NEG_INF  # the least score a challenger needs (the hmm rule's posterior probability)
         self._hold = settings.hold_s
         self._batch: BatchRule | None = None
