@@ -80,6 +80,21 @@ def shelf_crossings(
     return count
 
 
+def predicted_rssi(
+    layout: StoreLayout, model: RadioModel, px: npt.NDArray[np.float64], py: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """Points x gateways: the RSSI each gateway of `layout` reads from a 0 dBm-at-1-m transmitter at each point
+    (`px`, `py`), by the log-distance model plus a loss per shelf line crossed; no body. A point may lie outside the
+    floor (the pavement): the model knows no walls, whose loss would be the same for every gateway."""
+    shelves = shelf_segments(layout)
+    columns = []
+    for g in layout.gateways:
+        d = np.sqrt((px - g.x) ** 2 + (py - g.y) ** 2 + model.gateway_height_m**2)
+        loss = 10.0 * model.path_loss_exponent * np.log10(np.maximum(d, 0.1))
+        columns.append(-loss - model.shelf_loss_db * shelf_crossings(px, py, g.x, g.y, shelves))
+    return np.stack(columns, axis=1)
+
+
 class ZoneModel:
     """Predicted readings on a grid over the floor, and the per-zone scores of a set of readings."""
 
@@ -107,16 +122,8 @@ class ZoneModel:
         self._starts = np.searchsorted(zones, np.arange(self.zone_count))
         self._present = np.isin(np.arange(self.zone_count), zones)
         self._counts = np.bincount(zones, minlength=self.zone_count).astype(np.float64)
-        shelves = shelf_segments(layout)
-        columns = []
-        angles = []
-        for g in layout.gateways:
-            d = np.sqrt((px - g.x) ** 2 + (py - g.y) ** 2 + model.gateway_height_m**2)
-            loss = 10.0 * model.path_loss_exponent * np.log10(np.maximum(d, 0.1))
-            columns.append(-loss - model.shelf_loss_db * shelf_crossings(px, py, g.x, g.y, shelves))
-            angles.append(np.arctan2(g.y - py, g.x - px))
-        base = np.stack(columns, axis=1)  # points x gateways: RSSI for a 0 dBm-at-1-m transmitter
-        towards = np.stack(angles, axis=1)
+        base = predicted_rssi(layout, model, px, py)
+        towards = np.stack([np.arctan2(g.y - py, g.x - px) for g in layout.gateways], axis=1)
         # One prediction per candidate facing: the body costs most for gateways behind the shopper.
         headings = np.linspace(-np.pi, np.pi, max(model.headings, 1), endpoint=False)
         body = (

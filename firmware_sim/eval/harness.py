@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -66,8 +67,15 @@ class EvalResult:
     """The world's receivers that read otherwise than the hub's offsets cancel (`firmware_sim.world.receivers`)."""
 
 
+BatchObserver = Callable[[str, float, list[tuple[str, float]], list[JourneyEvent]], None]
+"""Sees each batch once the engine has taken it: the gateway, the hub's time, the resolved ``(device, rssi)`` items
+and the events the batch caused."""
+
+
 def run(scenario: Scenario, settings: EvalSettings | None = None, *, name: str = "", seed: int = 0,
-        noise_db: float | None = None) -> EvalResult:  # fmt: skip
+        noise_db: float | None = None, on_batch: BatchObserver | None = None) -> EvalResult:  # fmt: skip
+    """Run `scenario` through the gateways' pipeline and the presence engine, and score the decisions; `on_batch`,
+    when given, sees every batch and its events (for analyses of the readings themselves)."""
     settings = settings or EvalSettings()
     started = time.perf_counter()
     layout = scenario.layout
@@ -117,7 +125,10 @@ def run(scenario: Scenario, settings: EvalSettings | None = None, *, name: str =
                 resolved.append((who, item.rssi))
         result.batches += 1
         result.items += len(batch.items)
-        take(engine.ingest(batch.gateway, batch.seq, due, resolved, now=due + settings.latency_s))
+        caused = engine.ingest(batch.gateway, batch.seq, due, resolved, now=due + settings.latency_s)
+        if on_batch is not None:
+            on_batch(batch.gateway, due + settings.latency_s, resolved, caused)
+        take(caused)
     result.adverts = counts.adverts
     result.offset_corrections = engine.offset_corrections()
     result.offset_sums = engine.offset_sums()

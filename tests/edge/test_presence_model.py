@@ -3,13 +3,14 @@ readings fall back to the loudest gateway; the floor setting ignores weak readin
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from edge.presence import PresenceEngine, PresenceSettings
-from edge.presence.model import RadioModel, ZoneModel, shelf_segments
+from edge.presence.model import RadioModel, ZoneModel, predicted_rssi, shelf_segments
 from edge.store import StoreLayout, load_layout
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "stores" / "demo.toml"
@@ -85,3 +86,24 @@ def test_the_propagation_model_keeps_its_numbers_as_floats() -> None:
     assert isinstance(radio.path_loss_exponent, float)
     assert isinstance(radio.gateway_height_m, float)
     assert radio == RadioModel(path_loss_exponent=3.0, gateway_height_m=0.0)
+
+
+def test_predicted_rssi_falls_with_distance_and_shelving_and_reaches_the_pavement(layout: StoreLayout) -> None:
+    radio = RadioModel(path_loss_exponent=2.0, shelf_loss_db=3.0, gateway_height_m=1.5)
+    gw = next(g for g in layout.gateways if g.zone_id == "aisle-2")
+    # Under the gateway: the mount height alone. 4 m along the aisle, in the open: 20·log10(√(4² + 1.5²)).
+    # The same 4 m across, into aisle 1: one shelf line more (aisles are 3 m wide: shelving at x 3 between).
+    px = np.array([gw.x, gw.x, gw.x - 4.0])
+    py = np.array([gw.y, gw.y + 4.0, gw.y])
+    under, along, across = predicted_rssi(layout, radio, px, py)[:, layout.gateways.index(gw)]
+    assert under == pytest.approx(-20.0 * np.log10(1.5))
+    assert along == pytest.approx(-20.0 * np.log10(np.hypot(4.0, 1.5)))
+    assert across == pytest.approx(along - 3.0)
+    # A point on the pavement is predicted like any other (the model knows no walls), and matches the grid's own.
+    zone_ids = [z.id for z in layout.zones]
+    model = ZoneModel(layout, replace(radio, headings=1), zone_ids)
+    ours = predicted_rssi(layout, radio, model.points_x, model.points_y)
+    assert np.allclose(ours, model.expected[0])
+    outside = predicted_rssi(layout, radio, np.array([15.0]), np.array([-3.0]))
+    assert outside.shape == (1, len(layout.gateways))
+    assert np.isfinite(outside).all()

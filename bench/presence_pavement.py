@@ -1,0 +1,189 @@
+"""Can the hub tell a member on the pavement from a shopper just inside the shop window? Two measurements.
+
+    .venv/bin/python bench/presence_pavement.py [--seeds 1] [--aisle-y 8] [--scenario store-small]
+
+Members walking past the window are heard by the gateways inside, and a few are taken for visits (the busy hour's
+false visits; more when the aisle gateways hang nearer the front: docs/accuracy.md). A "shop-front model" would
+give the hub's grid points on the pavement, behind the front's wall loss, so that such a device is placed outside.
+Whether the readings can tell:
+
+1. **Geometry.** For points on the pavement (1–4 m out, along the front and past both ends), the readings the
+   hub's propagation model predicts there (`edge.presence.model.predicted_rssi`, with the simulator's 6 dB front
+   wall) against the best grid point inside, with the transmit power free as the hub fits it: the residual's RMS,
+   and how much lower the fitted transmit power comes out (the wall shows only there: it costs every gateway the
+   same).
+2. **At each visit's start**, in the busy hour (the hub's defaults): the transmit power fitted from the device's
+   fresh readings (every gateway heard in the last `stale_s`, calibrated) at the best grid point and facing inside,
+   grouped by where the device really was: inside; on the pavement and coming in within 15 s (an early entry);
+   on the pavement after walking out; on the pavement, passing by (a false visit). For reference, the same fit
+   for the shoppers in the store, every 30 s.
+
+``--aisle-y`` moves the aisle gateways (0: as built, y 12). About 30 s per seed on one core; ``--scenario
+store-small`` is a quick check that the script works, not a measurement. Results: docs/accuracy.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import defaultdict
+from dataclasses import replace
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+from rich.console import Console
+from rich.table import Table
+
+from edge.presence import JourneyEvent, PresenceEngine, PresenceSettings
+from edge.presence.model import MIN_GATEWAYS, ZoneModel, predicted_rssi
+from edge.store import StoreLayout
+from edge.store.layout import ZoneKind
+from firmware_sim.eval.harness import EvalResult, EvalSettings, run
+from firmware_sim.world import Scenario, build_scenario
+from firmware_sim.world.radio import RadioParams
+
+SCENARIOS: Final = ("store-busy", "store-small")
+PHONE_TX_DBM: Final = -59.0
+"""A typical phone's power at 1 m, to tell which gateways would hear a pavement point at all."""
+HEARD_DBM: Final = -95.0
+COMING_IN_S: Final = 15.0
+"""A visit that starts this long or less before its device steps in is an early entry (as the scores count it)."""
+WALKED_OUT_S: Final = 180.0
+"""A visit that starts this long or less after its device stepped out is one resumed on the pavement."""
+SAMPLE_S: Final = 30.0
+REFERENCE: Final = "in the store, every 30 s of a visit (for reference)"
+GROUPS: Final = ("inside", "on the pavement, coming in", "on the pavement, walked out", "on the pavement, passing by")
+
+
+def _with_aisle_gateways_at(layout: StoreLayout, y: float) -> StoreLayout:
+    if y <= 0:
+        return layout
+    aisles = {z.id for z in layout.zones_of_kind(ZoneKind.AISLE)}
+    return replace(layout, gateways=tuple(replace(g, y=y) if g.zone_id in aisles else g for g in layout.gateways))
+
+
+def geometry(layout: StoreLayout, settings: PresenceSettings) -> Table:
+    """Part 1: each pavement row's best in-store fit (see the module docstring)."""
+    radio = replace(settings.radio, grid_m=settings.hmm_grid_m)
+    model = ZoneModel(layout, radio, [z.id for z in layout.zones])
+    inside = predicted_rssi(layout, radio, model.points_x, model.points_y)
+    wall = RadioParams().wall_loss_db
+    table = Table(title="Pavement points against the best point inside, transmit power free (the hub's model)")
+    for column in ("out from the front", "points", "residual RMS p50 / max", "fitted power lower by p50 (range)"):
+        table.add_column(column, justify="right")
+    xs = np.arange(-4.0, layout.width + 4.01, 1.0)
+    for out in (1.0, 2.0, 3.0, 4.0):
+        pavement = predicted_rssi(layout, radio, xs, np.full_like(xs, -out)) - wall
+        rms, shift = [], []
+        for row in pavement:
+            heard = row + PHONE_TX_DBM >= HEARD_DBM
+            residual = row[heard] - inside[:, heard]  # inside points x heard gateways
+            fitted = residual.mean(axis=1)
+            cost = np.sqrt(((residual - fitted[:, None]) ** 2).mean(axis=1))
+            best = int(cost.argmin())
+            rms.append(float(cost[best]))
+            shift.append(-float(fitted[best]))
+        table.add_row(
+            f"{out:.0f} m", str(len(xs)), f"{np.median(rms):.1f} / {max(rms):.1f} dB",
+            f"{np.median(shift):.1f} dB ({min(shift):.1f}–{max(shift):.1f})",
+        )  # fmt: skip
+    return table
+
+
+def _fitted_power(expected: npt.NDArray[np.float64], readings: dict[int, float]) -> float:
+    """The transmit power at the grid point and facing that best explain `readings` (gateway index → dBm)."""
+    gateways = np.array(sorted(readings))
+    residual = np.array([readings[g] for g in gateways]) - expected[:, :, gateways]  # facings x points x heard
+    power = residual.mean(axis=2)
+    cost = ((residual - power[:, :, None]) ** 2).sum(axis=2)
+    return float(power.flat[int(cost.argmin())])
+
+
+def _where(truth: list[tuple[float, float, float, str | None]], t: float) -> str:
+    """Where the device really was at `t`: one of `GROUPS`."""
+    if truth and min(truth, key=lambda s: abs(s[0] - t))[3] is not None:
+        return GROUPS[0]
+    if any(zone is not None and t <= ts <= t + COMING_IN_S for ts, _x, _y, zone in truth):
+        return GROUPS[1]
+    if any(zone is not None and t - WALKED_OUT_S <= ts < t for ts, _x, _y, zone in truth):
+        return GROUPS[2]
+    return GROUPS[3]
+
+
+Snapshot = tuple[str, float, dict[int, float]]
+"""A device, the hub's time and its fresh calibrated readings then (gateway index → dBm)."""
+
+
+def _snapshots(scenario: Scenario, settings: PresenceSettings) -> tuple[EvalResult, list[Snapshot], list[Snapshot]]:
+    """Run the busy hour; the readings of each device as they stood when its visit started, and every `SAMPLE_S`
+    it was heard."""
+    layout = scenario.layout
+    offsets = PresenceEngine(layout, settings).gateway_offsets()
+    index = {g.id: i for i, g in enumerate(layout.gateways)}
+    heard: dict[str, dict[int, tuple[float, float]]] = defaultdict(dict)  # device → gateway → (dBm, hub time)
+    starts: list[Snapshot] = []
+    samples: list[Snapshot] = []
+    sampled: dict[str, float] = {}
+
+    def observe(gateway: str, now: float, items: list[tuple[str, float]], events: list[JourneyEvent]) -> None:
+        g = index[gateway]
+        for device, rssi in items:
+            heard[device][g] = (rssi + offsets[gateway], now)
+        entering = {event.device for event in events if event.event == "enter"}
+        for device, _rssi in items:
+            if device in entering or now >= sampled.get(device, -SAMPLE_S) + SAMPLE_S:
+                fresh = {k: r for k, (r, s) in heard[device].items() if s >= now - settings.stale_s}
+                (starts if device in entering else samples).append((device, now, fresh))
+                sampled[device] = now
+
+    result = run(scenario, EvalSettings(presence=settings), name="pavement", seed=0, on_batch=observe)
+    return result, starts, samples
+
+
+def at_entries(scenario_name: str, seeds: list[int], aisle_y: float) -> Table:
+    """Part 2: the transmit power fitted at each visit's start (see the module docstring)."""
+    settings = PresenceSettings()
+    powers: dict[str, list[float]] = defaultdict(list)
+    too_few = 0
+    for seed in seeds:
+        scenario = build_scenario(scenario_name, seed)
+        layout = _with_aisle_gateways_at(scenario.layout, aisle_y)
+        model = ZoneModel(layout, replace(settings.radio, grid_m=settings.hmm_grid_m), [z.id for z in layout.zones])
+        result, starts, samples = _snapshots(replace(scenario, layout=layout), settings)
+        for device, now, fresh in starts:
+            if len(fresh) < MIN_GATEWAYS:
+                too_few += 1
+            else:
+                powers[_where(result.truth.get(device, []), now)].append(_fitted_power(model.expected, fresh))
+        for device, now, fresh in samples:
+            if len(fresh) >= MIN_GATEWAYS and _where(result.truth.get(device, []), now) == GROUPS[0]:
+                powers[REFERENCE].append(_fitted_power(model.expected, fresh))
+    seen = ", ".join(map(str, seeds))
+    table = Table(
+        title=f"Transmit power fitted inside at each visit's start, {scenario_name} seeds {seen} (dBm at 1 m; "
+        f"{too_few} heard by fewer than {MIN_GATEWAYS} gateways left out)"
+    )
+    for column in ("where the device really was", "visits started", "p10", "p50", "p90"):
+        table.add_column(column, justify="left" if column.startswith("where") else "right")
+    for group in (REFERENCE, *GROUPS):
+        values = powers.get(group, [])
+        cells = [f"{np.percentile(values, q):.1f}" if values else "—" for q in (10, 50, 90)]
+        table.add_row(group, str(len(values)), *cells)
+    return table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", default="1", help="comma-separated seeds (default: %(default)s)")
+    parser.add_argument("--aisle-y", type=float, default=0.0, help="the aisle gateways' y; 0: as built (12)")
+    parser.add_argument("--scenario", default="store-busy", choices=SCENARIOS, help="default: %(default)s")
+    args = parser.parse_args()
+    seeds = [int(s) for s in args.seeds.split(",")]
+    console = Console()
+    layout = _with_aisle_gateways_at(build_scenario(args.scenario, seeds[0]).layout, args.aisle_y)
+    console.print(geometry(layout, PresenceSettings()))
+    console.print(at_entries(args.scenario, seeds, args.aisle_y))
+
+
+if __name__ == "__main__":
+    main()
