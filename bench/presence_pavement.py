@@ -77,12 +77,9 @@ def geometry(layout: StoreLayout, settings: PresenceSettings) -> Table:
         rms, shift = [], []
         for row in pavement:
             heard = row + PHONE_TX_DBM >= HEARD_DBM
-            residual = row[heard] - inside[:, heard]  # inside points x heard gateways
-            fitted = residual.mean(axis=1)
-            cost = np.sqrt(((residual - fitted[:, None]) ** 2).mean(axis=1))
-            best = int(cost.argmin())
-            rms.append(float(cost[best]))
-            shift.append(-float(fitted[best]))
+            power, residual = _best_fit(row[heard], inside[:, heard])
+            rms.append(residual)
+            shift.append(-power)
         table.add_row(
             f"{out:.0f} m", str(len(xs)), f"{np.median(rms):.1f} / {max(rms):.1f} dB",
             f"{np.median(shift):.1f} dB ({min(shift):.1f}–{max(shift):.1f})",
@@ -90,13 +87,20 @@ def geometry(layout: StoreLayout, settings: PresenceSettings) -> Table:
     return table
 
 
+def _best_fit(observed: npt.NDArray[np.float64], expected: npt.NDArray[np.float64]) -> tuple[float, float]:
+    """The transmit power, as the hub fits it, at the prediction of `expected` (any leading axes x gateways, for a 0
+    dBm-at-1-m transmitter) that best explains `observed` (per gateway), and the residual's RMS there (dB)."""
+    residual = observed - expected
+    power = residual.mean(axis=-1)
+    rms = np.sqrt(((residual - power[..., None]) ** 2).mean(axis=-1))
+    best = int(rms.argmin())
+    return float(power.flat[best]), float(rms.flat[best])
+
+
 def _fitted_power(expected: npt.NDArray[np.float64], readings: dict[int, float]) -> float:
     """The transmit power at the grid point and facing that best explain `readings` (gateway index → dBm)."""
     gateways = np.array(sorted(readings))
-    residual = np.array([readings[g] for g in gateways]) - expected[:, :, gateways]  # facings x points x heard
-    power = residual.mean(axis=2)
-    cost = ((residual - power[:, :, None]) ** 2).sum(axis=2)
-    return float(power.flat[int(cost.argmin())])
+    return _best_fit(np.array([readings[g] for g in gateways]), expected[:, :, gateways])[0]
 
 
 def _where(truth: list[tuple[float, float, float, str | None]], t: float) -> str:
