@@ -114,6 +114,22 @@ class Scores:
         return self.wrong / self.samples if self.samples else math.nan
 
 
+def in_store_stays(truth: Iterable[tuple[float, str | None]]) -> list[tuple[float, float]]:
+    """The maximal runs of in-store truth samples, as (first in-store time, first time out after it, or infinity
+    for a stay that lasts to the end)."""
+    stays: list[tuple[float, float]] = []
+    start: float | None = None
+    for t, zone in truth:
+        if zone is not None and start is None:
+            start = t
+        elif zone is None and start is not None:
+            stays.append((start, t))
+            start = None
+    if start is not None:
+        stays.append((start, math.inf))
+    return stays
+
+
 def score_device(
     truth: Sequence[tuple[float, str | None]],
     decided: Timeline,
@@ -139,18 +155,7 @@ def score_device(
         key = (zone, got or "-")
         scores.confusion[key] = scores.confusion.get(key, 0) + 1
 
-    # Stays: maximal runs of in-store truth samples.
-    stays: list[tuple[float, float]] = []
-    start: float | None = None
-    for t, zone in truth:
-        if zone is not None and start is None:
-            start = t
-        elif zone is None and start is not None:
-            stays.append((start, t))
-            start = None
-    if start is not None:
-        stays.append((start, math.inf))
-
+    stays = in_store_stays(truth)
     starts = sorted(visit_starts)
     scores.visits += len(starts)
     for s in starts:

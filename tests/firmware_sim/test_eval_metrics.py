@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from firmware_sim.eval.metrics import Scores, Timeline, percentile, score_device, score_phases
+from firmware_sim.eval.metrics import Scores, Timeline, in_store_stays, percentile, score_device, score_phases
 
 
 def truth(spans: list[tuple[float, float, str | None]], step: float = 0.1) -> list[tuple[float, str | None]]:
@@ -30,6 +30,15 @@ def test_timeline_steps() -> None:
     assert tl.first_time("b", 0.0) == 3.0
     assert tl.first_time("a", 2.0) == 2.0  # already "a" then
     assert tl.first_time("c", 0.0) is None
+
+
+def test_stays_run_from_the_first_sample_inside_to_the_first_outside_and_an_open_stay_lasts_forever() -> None:
+    tr = truth([(0, 1, None), (1, 3, "entrance"), (3, 4, "aisle-1"), (4, 6, None), (6, 7, "entrance")])
+    stays = in_store_stays(tr)
+    assert [a for a, _b in stays] == pytest.approx([1.0, 6.0])
+    assert stays[0][1] == pytest.approx(4.0)  # a zone change inside does not end the stay
+    assert stays[1][1] == math.inf
+    assert in_store_stays(truth([(0, 2, None)])) == []
 
 
 def test_perfect_decisions_score_100_percent_and_zero_latency() -> None:
