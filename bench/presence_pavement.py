@@ -279,6 +279,10 @@ def _own_power(followed: list[Followed], usual: list[float], seeds: str) -> list
     for column in ("G", "passers-by confirmed", "walked out confirmed", "coming in, not confirmed",
                    "entry p50 / p95 without → with the gate"):  # fmt: skip
         gate.add_column(column, justify="right")
+    stays: dict[tuple[int, str, float], list[Followed]] = defaultdict(list)
+    for f in followed:
+        if f.stay is not None:
+            stays[f.stay].append(f)
     for g in GATES_DB:
         confirmed_at = {id(f): next((a for a, v in sorted(f.shortfall.items()) if v >= typical - g), None)
                         for f in followed}  # fmt: skip
@@ -287,10 +291,6 @@ def _own_power(followed: list[Followed], usual: list[float], seeds: str) -> list
             mine = [f for f in followed if f.group == group]
             hits = sum(confirmed_at[id(f)] is not None for f in mine)
             counts.append(f"{len(mine) - hits if group == GROUPS[1] else hits} of {len(mine)}")
-        stays: dict[tuple[int, str, float], list[Followed]] = defaultdict(list)
-        for f in followed:
-            if f.stay is not None:
-                stays[f.stay].append(f)
         before, after = [], []
         for (_seed, _device, entered), starts in stays.items():
             before.append(max(0.0, min(f.t for f in starts) - entered))
@@ -298,7 +298,8 @@ def _own_power(followed: list[Followed], usual: list[float], seeds: str) -> list
             after.append(max(0.0, min(confirmed) - entered) if confirmed else np.inf)
         latency = "—"
         if before:
-            b50, b95 = np.percentile(before, (50, 95))
+            # nearest rank: a shopper never confirmed counts as an infinite latency
+            b50, b95 = np.percentile(before, (50, 95), method="nearest")
             a50, a95 = np.percentile(after, (50, 95), method="nearest")
             latency = f"{b50:.1f} / {b95:.1f} s → {_seconds(a50)} / {_seconds(a95)}"
         gate.add_row(f"{g:.0f} dB", *counts, latency)
