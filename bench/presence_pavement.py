@@ -44,7 +44,7 @@ from edge.presence.model import MIN_GATEWAYS, ZoneModel, predicted_rssi
 from edge.store import StoreLayout
 from edge.store.layout import ZoneKind
 from firmware_sim.eval.harness import EvalResult, EvalSettings, run
-from firmware_sim.eval.metrics import in_store_stays
+from firmware_sim.eval.metrics import EARLY_S, in_store_stays, may_enter
 from firmware_sim.world import Scenario, build_scenario
 from firmware_sim.world.radio import RadioParams
 
@@ -52,8 +52,6 @@ SCENARIOS: Final = ("store-busy", "store-small")
 PHONE_TX_DBM: Final = -59.0
 """A typical phone's power at 1 m, to tell which gateways would hear a pavement point at all."""
 HEARD_DBM: Final = -95.0
-COMING_IN_S: Final = 15.0
-"""A visit that starts this long or less before its device steps in is an early entry (as the scores count it)."""
 WALKED_OUT_S: Final = 180.0
 """A visit that starts this long or less after its device stepped out is one resumed on the pavement."""
 SAMPLE_S: Final = 30.0
@@ -62,8 +60,6 @@ GROUPS: Final = ("inside", "on the pavement, coming in", "on the pavement, walke
 FOLLOW_S: Final = 8.0
 """How long after a visit's start part 3 follows the device's readings."""
 FOLLOW_STEP_S: Final = 0.5
-ENTRY_HORIZON_S: Final = 60.0
-"""The scores' entry horizon: a stay's entry is its first visit start from `COMING_IN_S` before it to this after."""
 SHORTFALL_AT_S: Final = (0.0, 1.0, 2.0, 4.0)
 GATES_DB: Final = (2.0, 3.0, 4.0, 5.0)
 
@@ -120,7 +116,7 @@ def _where(truth: list[tuple[float, float, float, str | None]], t: float) -> str
     """Where the device really was at `t`: one of `GROUPS`."""
     if truth and min(truth, key=lambda s: abs(s[0] - t))[3] is not None:
         return GROUPS[0]
-    if any(zone is not None and t <= ts <= t + COMING_IN_S for ts, _x, _y, zone in truth):
+    if any(zone is not None and t <= ts <= t + EARLY_S for ts, _x, _y, zone in truth):
         return GROUPS[1]
     if any(zone is not None and t - WALKED_OUT_S <= ts < t for ts, _x, _y, zone in truth):
         return GROUPS[2]
@@ -154,6 +150,9 @@ def _snapshots(scenario: Scenario, settings: PresenceSettings) -> tuple[EvalResu
     samples: list[Snapshot] = []
     sampled: dict[str, float] = {}
 
+    def fresh(device: str, now: float) -> dict[int, float]:
+        return {k: r for k, (r, s) in heard[device].items() if s >= now - settings.stale_s}
+
     def observe(gateway: str, now: float, items: list[tuple[str, float]], events: list[JourneyEvent]) -> None:
         g = index[gateway]
         for device, rssi in items:
@@ -163,17 +162,16 @@ def _snapshots(scenario: Scenario, settings: PresenceSettings) -> tuple[EvalResu
             following[device] = Entry(device, now)
             entries.append(following[device])
         for device, _rssi in items:
-            fresh = {k: r for k, (r, s) in heard[device].items() if s >= now - settings.stale_s}
             entry = following.get(device)
             if entry is not None and now >= entry.t + entry.due * FOLLOW_STEP_S:
-                entry.readings.append((now - entry.t, fresh))
+                entry.readings.append((now - entry.t, fresh(device, now)))
                 entry.due = int((now - entry.t) // FOLLOW_STEP_S) + 1
                 if entry.due * FOLLOW_STEP_S > FOLLOW_S:
                     del following[device]
             if device in entering:
                 sampled[device] = now
             elif now >= sampled.get(device, -SAMPLE_S) + SAMPLE_S:
-                samples.append((device, now, fresh))
+                samples.append((device, now, fresh(device, now)))
                 sampled[device] = now
 
     result = run(scenario, EvalSettings(presence=settings), name="pavement", seed=0, on_batch=observe)
@@ -182,7 +180,7 @@ def _snapshots(scenario: Scenario, settings: PresenceSettings) -> tuple[EvalResu
 
 def _stay_entered(stays: list[tuple[float, float]], t: float) -> float | None:
     """The start of the stay whose entry a visit starting at `t` could be (as the scores count it), if any."""
-    return next((a for a, b in stays if a - COMING_IN_S <= t < min(b, a + ENTRY_HORIZON_S)), None)
+    return next((stay[0] for stay in stays if may_enter(stay, t)), None)
 
 
 @dataclass
@@ -210,6 +208,10 @@ def in_the_busy_hour(scenario_name: str, seeds: list[int], aisle_y: float) -> li
         model = ZoneModel(layout, replace(settings.radio, grid_m=settings.hmm_grid_m), [z.id for z in layout.zones])
         real = {d.id: d.tx_1m_dbm for d in scenario.devices}
         result, entries, samples = _snapshots(replace(scenario, layout=layout), settings)
+        stays = {
+            device: in_store_stays((t, zone) for t, _x, _y, zone in result.truth.get(device, []))
+            for device in {entry.device for entry in entries}
+        }
         for entry in entries:
             truth = result.truth.get(entry.device, [])
             group = _where(truth, entry.t)
@@ -223,7 +225,7 @@ def in_the_busy_hour(scenario_name: str, seeds: list[int], aisle_y: float) -> li
                 for after, readings in entry.readings
                 if len(readings) >= MIN_GATEWAYS
             }
-            entered = _stay_entered(in_store_stays((t, zone) for t, _x, _y, zone in truth), entry.t)
+            entered = _stay_entered(stays[entry.device], entry.t)
             stay = None if entered is None else (seed, entry.device, entered)
             followed.append(Followed(group, stay, entry.t, shortfall))
         for device, now, fresh in samples:

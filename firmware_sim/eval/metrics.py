@@ -114,6 +114,18 @@ class Scores:
         return self.wrong / self.samples if self.samples else math.nan
 
 
+EARLY_S: Final = 15.0
+"""A visit that starts this long or less before its device steps in is an early entry, not a false visit."""
+HORIZON_S: Final = 60.0
+"""A stay's entry is its first visit start from `EARLY_S` before it to this long after (the exit's likewise)."""
+
+
+def may_enter(stay: tuple[float, float], t: float, *, early_s: float = EARLY_S, horizon_s: float = HORIZON_S) -> bool:
+    """Whether a visit starting at `t` can be the entry of `stay` (first in-store time, first time out)."""
+    first, out = stay
+    return first - early_s <= t < min(out, first + horizon_s)
+
+
 def in_store_stays(truth: Iterable[tuple[float, str | None]]) -> list[tuple[float, float]]:
     """The maximal runs of in-store truth samples, as (first in-store time, first time out after it, or infinity
     for a stay that lasts to the end)."""
@@ -137,8 +149,8 @@ def score_device(
     scores: Scores,
     *,
     settle_s: float = 5.0,
-    horizon_s: float = 60.0,
-    early_s: float = 15.0,
+    horizon_s: float = HORIZON_S,
+    early_s: float = EARLY_S,
 ) -> None:
     """Add one device's comparison to `scores`. `truth` is (t, zone or None when out of the store), in time order."""
     for t, zone in truth:
@@ -163,7 +175,7 @@ def score_device(
             scores.false_visits += 1
 
     for a, b in stays:
-        entered = next((s for s in starts if a - early_s <= s < min(b, a + horizon_s)), None)
+        entered = next((s for s in starts if may_enter((a, b), s, early_s=early_s, horizon_s=horizon_s)), None)
         if entered is None:
             scores.missed_entries += 1
         else:

@@ -6,7 +6,17 @@ import math
 
 import pytest
 
-from firmware_sim.eval.metrics import Scores, Timeline, in_store_stays, percentile, score_device, score_phases
+from firmware_sim.eval.metrics import (
+    EARLY_S,
+    HORIZON_S,
+    Scores,
+    Timeline,
+    in_store_stays,
+    may_enter,
+    percentile,
+    score_device,
+    score_phases,
+)
 
 
 def truth(spans: list[tuple[float, float, str | None]], step: float = 0.1) -> list[tuple[float, str | None]]:
@@ -39,6 +49,14 @@ def test_stays_run_from_the_first_sample_inside_to_the_first_outside_and_an_open
     assert stays[0][1] == pytest.approx(4.0)  # a zone change inside does not end the stay
     assert stays[1][1] == math.inf
     assert in_store_stays(truth([(0, 2, None)])) == []
+
+
+def test_a_visit_may_enter_a_stay_from_early_s_before_it_until_it_ends_or_the_horizon_passes() -> None:
+    assert may_enter((100.0, 500.0), 100.0 - EARLY_S)
+    assert not may_enter((100.0, 500.0), 100.0 - EARLY_S - 0.1)
+    assert may_enter((100.0, 500.0), 100.0 + HORIZON_S - 0.1)
+    assert not may_enter((100.0, 500.0), 100.0 + HORIZON_S)  # too late to be this stay's entry
+    assert not may_enter((100.0, 120.0), 120.0)  # the stay had ended
 
 
 def test_perfect_decisions_score_100_percent_and_zero_latency() -> None:
