@@ -22,12 +22,12 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 from zoneinfo import ZoneInfo
 
 from edge.config import HubConfig, HubSection
 from edge.config.checks import parse_time_window
-from edge.hub.campaigns import Event, PlannerConfig, Policy, Purchase, StoreEnter, ZoneDwell, plan
+from edge.hub.campaigns import Event, PlannerConfig, Policy, Purchase, StoreEnter, Trigger, ZoneDwell, plan
 from edge.hub.db import (
     BeaconTags,
     CampaignStore,
@@ -62,6 +62,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("corsia.hub.core")
 
 RESUME_GRACE_S = 60.0
+VISIT: Final = "(visit)"
+"""The one place `HubCore.visit_age` watches: the visit itself (not a zone id: those are slugs)."""
+ENTRY_TRIGGERS: Final[tuple[Trigger, ...]] = ("store_enter", "pickup_arrival")
+"""The campaigns a store entry fires, at once or `Campaign.dwell_s` into the visit."""
 REFRESH_S = 2.0  # campaigns' dwell thresholds: a campaign added through the API applies within this
 COPURCHASE_REFRESH_S = 3600.0
 RETENTION_EVERY_S = 86400.0
@@ -174,6 +178,9 @@ class HubCore:
         self._outbox = Outbox(self._db, clock)
         self._campaigns = CampaignStore(self._db, clock)
         self.dwell = DwellWatch({})
+        # The store-entry campaigns that wait into the visit (`Campaign.dwell_s`): the same watch over one place,
+        # the visit itself, entered at its start and left at its exit.
+        self.visit_age = DwellWatch({})
         self._changes: queue.SimpleQueue[tuple[str, str]] = queue.SimpleQueue()
         self.listener = _Listener(self._changes)
         self.on_outbox: Callable[[], None] = lambda: None
@@ -310,6 +317,14 @@ class HubCore:
                 event = ZoneDwell(t=now, visit=crossed.visit, zone=crossed.zone, dwell_s=crossed.dwell_s)
                 with transaction(self._db):
                     out.planned += self._decide(event, member_id)
+            for crossed in self.visit_age.due(now):
+                member_id = self.identities.member_of(crossed.device)
+                if member_id is None:
+                    continue
+                zone = self.dwell.zone_of(crossed.device)
+                waited = StoreEnter(t=now, visit=crossed.visit, zone=zone, after_s=crossed.threshold_s)
+                with transaction(self._db):
+                    out.planned += self._decide(waited, member_id)
             learned = self.engine.offset_corrections()
             # The alert reads the recent readings: the whole average since learning started dilutes a change.
             corrections = {e.gateway: e.recent_db for e in learned if e.recent_db is not None}
@@ -392,11 +407,13 @@ class HubCore:
                     out.returns.add(step.visit)
                 if step.event == "enter":
                     self.dwell.on_zone(step.device, step.visit, step.zone or "", step.t)
+                    self.visit_age.on_zone(step.device, step.visit, VISIT, step.t)
                     out.planned += self._decide(StoreEnter(t=step.t, visit=step.visit, zone=step.zone), member_id)
                 elif step.event == "zone":
                     self.dwell.on_zone(step.device, step.visit, step.zone or "", step.t)
                 elif step.event == "exit":
                     self.dwell.on_exit(step.device)
+                    self.visit_age.on_exit(step.device)
                     self._aliases.pop(event.visit, None)
                 out.journeys.append(step.to_journey(self._ref(member_id)))
 
@@ -414,6 +431,8 @@ class HubCore:
         if now - last.last_t <= self.config.hub.exit_timeout_s + RESUME_GRACE_S:
             self._aliases[event.visit] = last.visit_id
             self.dwell.on_zone(event.device, last.visit_id, event.zone or "", event.t)
+            # The visit's age runs from its real start: a wait that passed while the hub was away is due now.
+            self.visit_age.on_zone(event.device, last.visit_id, VISIT, last.started)
             if event.zone != last.last_zone:
                 return replace(event, visit=last.visit_id, event="zone", prev=last.last_zone, dwell_s=None)
             return None
@@ -489,6 +508,13 @@ class HubCore:
                 if campaign.zone is not None:
                     thresholds.setdefault(campaign.zone, []).append(campaign.dwell_s)
             self.dwell.set_thresholds(thresholds)
+            waits = [
+                c.dwell_s
+                for trigger in ENTRY_TRIGGERS
+                for c in self._campaigns.list(self.layout.id, trigger=trigger, enabled_only=True)
+                if c.dwell_s > 0
+            ]
+            self.visit_age.set_thresholds({VISIT: waits})
             self._next_refresh = now + REFRESH_S
         if now >= self._next_copurchase:
             self.facts.refresh_copurchase()

@@ -62,5 +62,10 @@ class DwellWatch:
             crossed.append(DwellCrossed(device, where[0], zone, threshold, now - where[2]))
         return crossed
 
+    def zone_of(self, device: str) -> str | None:
+        """The zone `device` is in, in a visit going on; None otherwise."""
+        where = self._where.get(device)
+        return None if where is None else where[1]
+
     def __len__(self) -> int:
         return len(self._where)

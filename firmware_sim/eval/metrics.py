@@ -126,6 +126,12 @@ def may_enter(stay: tuple[float, float], t: float, *, early_s: float = EARLY_S, 
     return first - early_s <= t < min(out, first + horizon_s)
 
 
+def is_false_start(stays: Iterable[tuple[float, float]], t: float, *, early_s: float = EARLY_S) -> bool:
+    """Whether a visit starting at `t` is a false visit: it starts neither up to `early_s` before one of the
+    device's `stays` (`in_store_stays`) nor during one, or in the second after it ends (its last batch)."""
+    return not any(first - early_s <= t <= out + 1.0 for first, out in stays)
+
+
 def in_store_stays(truth: Iterable[tuple[float, str | None]]) -> list[tuple[float, float]]:
     """The maximal runs of in-store truth samples, as (first in-store time, first time out after it, or infinity
     for a stay that lasts to the end)."""
@@ -170,9 +176,7 @@ def score_device(
     stays = in_store_stays(truth)
     starts = sorted(visit_starts)
     scores.visits += len(starts)
-    for s in starts:
-        if not any(a - early_s <= s <= b + 1.0 for a, b in stays):
-            scores.false_visits += 1
+    scores.false_visits += sum(is_false_start(stays, s, early_s=early_s) for s in starts)
 
     for a, b in stays:
         entered = next((s for s in starts if may_enter((a, b), s, early_s=early_s, horizon_s=horizon_s)), None)

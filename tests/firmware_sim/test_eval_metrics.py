@@ -12,6 +12,7 @@ from firmware_sim.eval.metrics import (
     Scores,
     Timeline,
     in_store_stays,
+    is_false_start,
     may_enter,
     percentile,
     score_device,
@@ -49,6 +50,17 @@ def test_stays_run_from_the_first_sample_inside_to_the_first_outside_and_an_open
     assert stays[0][1] == pytest.approx(4.0)  # a zone change inside does not end the stay
     assert stays[1][1] == math.inf
     assert in_store_stays(truth([(0, 2, None)])) == []
+
+
+def test_a_false_visit_starts_neither_early_s_before_a_stay_nor_during_it_nor_in_the_second_after_it() -> None:
+    stays = [(100.0, 200.0), (400.0, math.inf)]
+    assert not is_false_start(stays, 100.0 - EARLY_S)  # an early entry, heard through the window
+    assert is_false_start(stays, 100.0 - EARLY_S - 0.1)
+    assert not is_false_start(stays, 150.0)
+    assert not is_false_start(stays, 201.0)  # the stay's last batch
+    assert is_false_start(stays, 201.1)
+    assert not is_false_start(stays, 10_000.0)  # still in the store
+    assert is_false_start([], 150.0)  # a passer-by who never came in
 
 
 def test_a_visit_may_enter_a_stay_from_early_s_before_it_until_it_ends_or_the_horizon_passes() -> None:

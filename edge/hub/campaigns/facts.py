@@ -26,13 +26,16 @@ DEFAULT_TZ: Final = "Europe/Rome"
 
 @dataclass(frozen=True, slots=True)
 class StoreEnter:
-    """The member's visit started (the presence engine's ``enter``). Fires ``store_enter`` campaigns, and
-    ``pickup_arrival`` ones when the member has a ready pickup order."""
+    """The member's visit started (the presence engine's ``enter``), or has gone on for `after_s`. Fires
+    ``store_enter`` campaigns, and ``pickup_arrival`` ones when the member has a ready pickup order."""
 
     t: float
     visit: str
     zone: str | None = None
-    """The zone the visit started in (usually the entrance)."""
+    """The zone the visit started in (usually the entrance), or is in when `after_s` is not 0."""
+    after_s: float = 0.0
+    """How far into the visit: 0 at its start, which fires the campaigns that do not wait (`Campaign.dwell_s`
+    0); later, the campaigns waiting more than 0 and at most this long."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,7 +62,9 @@ class Campaign:
     zone: str | None = None
     """For ``zone_dwell``: the zone whose dwell triggers it."""
     dwell_s: float = 0.0
-    """For ``zone_dwell``: seconds in `zone` before it fires."""
+    """For ``zone_dwell``: seconds in `zone` before it fires. For ``store_enter`` and ``pickup_arrival``: seconds
+    into the visit before it fires, 0 for at once. A visit that ends sooner gets nothing: members walking past the
+    shop window are heard through it for seconds, and some are taken for visits (docs/campaigns.md)."""
     sku: str | None = None
     """The promoted product, if any: not promoted to a member who just bought it, nor when out of stock here."""
     url: str | None = None

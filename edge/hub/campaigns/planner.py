@@ -8,12 +8,13 @@ and `Campaign.dwell_s`) are taken by priority, highest first, then by id. Each g
 call, as it will in the outbox. What each trigger says:
 
 ``store_enter``
-    With a `Campaign.sku`: that product, where it is, if it is in stock (else ``out_of_stock``). Without one,
-    if its texts name a product: the member's first wishlist item carried here (in stock ones first), where it
-    is, whether it is in stock, and how many other saved items are here. Otherwise a plain message.
+    At the visit's start, or `Campaign.dwell_s` into it (``StoreEnter.after_s``). With a `Campaign.sku`: that
+    product, where it is, if it is in stock (else ``out_of_stock``). Without one, if its texts name a product:
+    the member's first wishlist item carried here (in stock ones first), where it is, whether it is in stock, and
+    how many other saved items are here. Otherwise a plain message.
 ``zone_dwell``
     The same, with wishlist items limited to the dwell zone and in stock.
-``pickup_arrival`` (on a store entry, when the member has ready orders)
+``pickup_arrival`` (on a store entry, or `Campaign.dwell_s` into the visit, when the member has ready orders)
     Per order, a ``staff`` alert and a push to the member pointing at the pickup desk.
 ``purchase``
     A thank-you with a coupon for up to `PlannerConfig.coupon_products` related products (co-purchase with
@@ -27,7 +28,17 @@ from typing import Final
 
 from edge.hub.campaigns.decisions import Channel, Plan, Planned, Refusal
 from edge.hub.campaigns.errors import SettingsError, TemplateError
-from edge.hub.campaigns.facts import Event, Facts, History, PickupOrder, Policy, ProductHere, Purchase, ZoneDwell
+from edge.hub.campaigns.facts import (
+    Event,
+    Facts,
+    History,
+    PickupOrder,
+    Policy,
+    ProductHere,
+    Purchase,
+    StoreEnter,
+    ZoneDwell,
+)
 from edge.hub.campaigns.keys import MIN_SECRET_BYTES, coupon_code, feedback_token, notification_key
 from edge.hub.campaigns.model import Campaign, Kind, Language, Message, Trigger
 from edge.hub.campaigns.rules import Reason, check_campaign, check_just_bought, check_pacing, check_stock
@@ -90,8 +101,9 @@ def triggers_of(event: Event) -> tuple[Trigger, ...]:
 
 def applicable(event: Event, facts: Facts) -> list[Campaign]:
     """The campaigns that apply to `event`, highest priority first (ties by id, so the order is stable).
-    A campaign that does not apply (another zone, a dwell not reached yet, a pickup campaign for a member
-    with no ready order) is not a refusal: it is simply not about this event."""
+    A campaign that does not apply (another zone, a dwell not reached yet, a store-entry campaign that waits
+    longer into the visit, a pickup campaign for a member with no ready order) is not a refusal: it is simply not
+    about this event."""
     triggers = triggers_of(event)
     chosen = []
     for c in facts.campaigns:
@@ -99,10 +111,18 @@ def applicable(event: Event, facts: Facts) -> list[Campaign]:
             continue
         if isinstance(event, ZoneDwell) and (c.zone != event.zone or event.dwell_s < c.dwell_s):
             continue
+        if isinstance(event, StoreEnter) and not _waited(c.dwell_s, event.after_s):
+            continue
         if c.trigger == "pickup_arrival" and not facts.pickups:
             continue
         chosen.append(c)
     return sorted(chosen, key=lambda c: (-c.priority, c.id))
+
+
+def _waited(dwell_s: float, after_s: float) -> bool:
+    """Whether a store-entry campaign waiting `dwell_s` into the visit fires `after_s` into it: at the start
+    those that do not wait, later those whose wait has passed (each only once: see `check_once_per_visit`)."""
+    return dwell_s <= 0.0 if after_s <= 0.0 else 0.0 < dwell_s <= after_s
 
 
 @dataclass(slots=True)

@@ -37,12 +37,13 @@ def validate_campaign(campaign: Campaign) -> dict[str, str]:
     if campaign.kind not in KINDS:
         add("kind", f"must be one of {', '.join(KINDS)}")
     _check_texts(campaign, add)
-    if campaign.trigger == "zone_dwell":
-        if campaign.zone is None or not _SLUG.fullmatch(campaign.zone):
-            add("zone", "a zone_dwell campaign needs the id of a zone of the store layout")
-        dwell = campaign.dwell_s
-        if not isinstance(dwell, int | float) or not math.isfinite(dwell) or not 0.0 <= dwell <= MAX_DWELL_S:
-            add("dwell_s", f"must be from 0 to {MAX_DWELL_S:g} seconds")
+    if campaign.trigger == "zone_dwell" and (campaign.zone is None or not _SLUG.fullmatch(campaign.zone)):
+        add("zone", "a zone_dwell campaign needs the id of a zone of the store layout")
+    dwell = campaign.dwell_s
+    if not isinstance(dwell, int | float) or not math.isfinite(dwell) or not 0.0 <= dwell <= MAX_DWELL_S:
+        add("dwell_s", f"must be from 0 to {MAX_DWELL_S:g} seconds")
+    elif campaign.trigger == "purchase" and dwell != 0.0:
+        add("dwell_s", "a purchase campaign fires on the receipt: only presence campaigns wait")
     if campaign.url is not None and not campaign.url.startswith(("https://", "http://", "/")):
         add("url", "must be an http(s) address or a path starting with /")
     schedule = campaign.schedule

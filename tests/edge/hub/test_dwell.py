@@ -39,3 +39,13 @@ def test_zones_without_thresholds_cost_nothing_and_new_thresholds_apply_to_new_s
     watch.set_thresholds({"aisle-1": [5.0]})
     watch.on_zone("p1", "v1", "aisle-1", since=10.0)
     assert [c.threshold_s for c in watch.due(15.0)] == [5.0]
+
+
+def test_the_zone_of_a_device_is_known_until_its_visit_ends() -> None:
+    watch = DwellWatch({})
+    assert watch.zone_of("p1") is None
+    watch.on_zone("p1", "v1", "entrance", since=0.0)
+    watch.on_zone("p1", "v1", "aisle-4", since=5.0)
+    assert watch.zone_of("p1") == "aisle-4"
+    watch.on_exit("p1")
+    assert watch.zone_of("p1") is None

@@ -206,6 +206,88 @@ def test_the_daily_cap_stops_a_zone_promotion_after_the_entry_push(start_hub: Ca
     assert len(hub.push.deliveries(giulia.subscription)) == 1
 
 
+def wait_into_the_visit(hub: RunningHub, dwell_s: float) -> None:
+    """Only a store-entry campaign that waits `dwell_s` into the visit: the starter one is switched off."""
+    off = hub.api("POST", "/api/v1/stores/demo/campaigns/store-enter-wishlist/disable")
+    assert off.status_code == 200, off.text
+    welcome = hub.api("POST", "/api/v1/stores/demo/campaigns", json={
+        "id": "welcome-later", "name": "Benvenuto", "trigger": "store_enter", "dwell_s": dwell_s,
+        "texts": {"it": {"title": "Ciao {first_name}", "body": "Buona spesa da {store}"},
+                  "en": {"title": "Hi {first_name}", "body": "Enjoy your visit to {store}"}},
+    })  # fmt: skip
+    assert welcome.status_code == 201, welcome.text
+    time.sleep(2.5)  # the hub picks up the campaigns' waits within 2 s
+
+
+def test_a_store_entry_campaign_that_waits_reaches_the_shopper_who_stays_and_not_the_member_walking_past(
+    start_hub: Callable[..., RunningHub], make_client: Callable[..., MqttClient]
+) -> None:
+    hub = start_hub()
+    journeys, _ = watch(make_client)
+    wait_into_the_visit(hub, 5.0)
+    shopper = hub.sign_up("giulia@example.it")
+    passer = hub.sign_up("passante@example.it")
+    started = time.monotonic()
+    for k in range(32):  # the shopper stays at the doors 8 s; the member walking past is heard for half a second
+        hub.sight("gw-09", [(shopper, -55.0)] + ([(passer, -70.0)] if k < 2 else []))
+        time.sleep(0.25)
+        if hub.push.deliveries(shopper.subscription):
+            break
+    [delivery] = hub.push.wait_for(1, timeout=15, endpoint=shopper.subscription)
+    assert time.monotonic() - started >= 4.5  # not at the entry: 5 s into the visit
+    assert delivery.payload["title"] == "Ciao Giulia"
+    # The passer-by was taken for a visit, which ended (2.5 s unheard at the doors) before its 5 s.
+    assert sum(j.event == "enter" for j in journeys) == 2
+    assert wait_for(lambda: any(j.event == "exit" for j in journeys), 10)
+    time.sleep(3.0)
+    assert hub.push.deliveries(passer.subscription) == []
+
+
+def test_a_waiting_store_entry_campaign_counts_from_the_visits_start_across_hub_restarts_and_goes_once(
+    tmp_path: Path, mqtt_settings: MqttSection, push_service: PushService, make_client: Callable[..., MqttClient]
+) -> None:
+    pos = make_client("pos")
+
+    def start() -> RunningHub:
+        service = HubService(hub_config(tmp_path, mqtt_settings))  # the same database each time
+        service.start()
+        assert service.client.wait_connected(10)
+        assert service.client.wait_subscribed(10)
+        return RunningHub(service, push_service, pos)
+
+    def stay(hub: RunningHub, shopper: Shopper, seconds: float) -> None:
+        until = time.monotonic() + seconds
+        while time.monotonic() < until and not hub.push.deliveries(shopper.subscription):
+            hub.sight("gw-09", [(shopper, -55.0)])
+            time.sleep(0.25)
+
+    hub = start()
+    try:
+        wait_into_the_visit(hub, 6.0)
+        giulia = hub.sign_up("giulia@example.it")
+        stay(hub, giulia, 4.0)
+        assert hub.push.deliveries(giulia.subscription) == []
+    finally:
+        hub.service.stop()
+    hub = start()
+    try:
+        resumed = time.monotonic()
+        stay(hub, giulia, 10.0)
+        hub.push.wait_for(1, timeout=10, endpoint=giulia.subscription)
+        # 6 s from the visit's start, 4 s of which passed before the restart; not 6 s from the restart.
+        assert time.monotonic() - resumed < 4.5
+    finally:
+        hub.service.stop()
+    hub = start()
+    try:
+        for _ in range(12):  # the same visit goes on after another restart: the wait has passed, and it went
+            hub.sight("gw-09", [(giulia, -55.0)])
+            time.sleep(0.25)
+        assert len(hub.push.deliveries(giulia.subscription)) == 1
+    finally:
+        hub.service.stop()
+
+
 def test_it_gets_alerts_for_a_silent_gateway_and_a_scanner_down(
     start_hub: Callable[..., RunningHub], make_client: Callable[..., MqttClient]
 ) -> None:

@@ -327,6 +327,26 @@ def test_pickup_and_wishlist_both_go_on_one_entry() -> None:
     assert [p.campaign_id for p in result.planned] == ["pickup-arrival", "pickup-arrival", "store-enter-wishlist"]
 
 
+def test_a_store_entry_campaign_that_waits_fires_only_once_the_visit_has_gone_on_that_long() -> None:
+    waiting = (plain("at-once"), plain("after-30", dwell_s=30.0), plain("after-60", dwell_s=60.0))
+    at_start = plan(ENTER, facts(campaigns=waiting, wishlist=()), CONFIG)
+    assert [p.campaign_id for p in at_start.planned] == ["at-once"]
+    assert at_start.refused == ()  # the waiting ones are not about the start: skipped, not refused
+    later = plan(replace(ENTER, t=T + 30.0, after_s=30.0), facts(campaigns=waiting, wishlist=()), CONFIG)
+    assert [p.campaign_id for p in later.planned] == ["after-30"]
+    assert later.refused == ()  # nor is the one that went at the start: it is not asked again
+
+
+def test_a_pickup_campaign_that_waits_alerts_the_staff_only_once_the_visit_has_gone_on_that_long() -> None:
+    waiting = tuple(replace(c, dwell_s=20.0) if c.trigger == "pickup_arrival" else c for c in default_campaigns())
+    at_start = plan(ENTER, facts(campaigns=waiting, pickups=(DESK,), wishlist=()), CONFIG)
+    assert all(p.campaign_id != "pickup-arrival" for p in at_start.planned)
+    early = plan(replace(ENTER, after_s=10.0), facts(campaigns=waiting, pickups=(DESK,), wishlist=()), CONFIG)
+    assert early.planned == ()
+    later = plan(replace(ENTER, after_s=20.0), facts(campaigns=waiting, pickups=(DESK,), wishlist=()), CONFIG)
+    assert sorted(p.channel for p in later.planned) == ["staff", "webpush"]
+
+
 # --- zone dwell ----------------------------------------------------------------------------------------------
 
 

@@ -46,6 +46,16 @@ def test_a_dwell_campaign_needs_a_zone_and_a_sane_dwell() -> None:
     assert set(problems) == {"zone", "dwell_s"}
 
 
+def test_a_store_entry_campaign_may_wait_into_the_visit_and_a_purchase_campaign_may_not() -> None:
+    assert validate_campaign(Campaign("c1", "x", "store_enter", TEXTS, dwell_s=60.0)) == {}
+    plain: dict[Language, Message] = {"it": Message("Ciao {first_name}", "Ordine {order}"), "en": Message("Hi", "x")}
+    assert validate_campaign(Campaign("c1", "x", "pickup_arrival", plain, dwell_s=30.0)) == {}
+    assert set(validate_campaign(Campaign("c1", "x", "store_enter", TEXTS, dwell_s=-1.0))) == {"dwell_s"}
+    thanks: dict[Language, Message] = {"it": Message("Grazie {first_name}", "x"), "en": Message("Thanks", "x")}
+    problems = validate_campaign(Campaign("c1", "x", "purchase", thanks, dwell_s=60.0))
+    assert problems == {"dwell_s": "a purchase campaign fires on the receipt: only presence campaigns wait"}
+
+
 def test_schedule_problems() -> None:
     schedule = Schedule(
         starts=datetime(2024, 5, 1, tzinfo=ROME),
