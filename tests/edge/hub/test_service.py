@@ -40,6 +40,23 @@ def watch(make_client: Callable[..., MqttClient]) -> tuple[list[Journey], list[S
     return journeys, alerts
 
 
+def hub_starter(
+    tmp_path: Path, mqtt_settings: MqttSection, push_service: PushService, pos: MqttClient
+) -> Callable[..., RunningHub]:
+    """Starts a hub on the same database each time (one run after another, as after a restart), on the demo
+    layout or another file."""
+
+    def start(layout: str = LAYOUT) -> RunningHub:
+        config = hub_config(tmp_path, mqtt_settings)
+        service = HubService(replace(config, store=replace(config.store, layout=layout)))
+        service.start()
+        assert service.client.wait_connected(10)
+        assert service.client.wait_subscribed(10)
+        return RunningHub(service, push_service, pos)
+
+    return start
+
+
 def order_ready(hub: RunningHub, shopper: Shopper, order_id: str) -> None:
     """A click-and-collect order of `shopper`'s, ready at the desk."""
     order = hub.api("POST", "/api/v1/orders", json={"order_id": order_id, "member_id": shopper.member_id,
@@ -246,14 +263,7 @@ def test_a_store_entry_campaign_that_waits_reaches_the_shopper_who_stays_and_not
 def test_a_waiting_store_entry_campaign_counts_from_the_visits_start_across_hub_restarts_and_goes_once(
     tmp_path: Path, mqtt_settings: MqttSection, push_service: PushService, make_client: Callable[..., MqttClient]
 ) -> None:
-    pos = make_client("pos")
-
-    def start() -> RunningHub:
-        service = HubService(hub_config(tmp_path, mqtt_settings))  # the same database each time
-        service.start()
-        assert service.client.wait_connected(10)
-        assert service.client.wait_subscribed(10)
-        return RunningHub(service, push_service, pos)
+    start = hub_starter(tmp_path, mqtt_settings, push_service, make_client("pos"))
 
     def stay(hub: RunningHub, shopper: Shopper, seconds: float) -> None:
         until = time.monotonic() + seconds
@@ -420,14 +430,7 @@ def test_a_visit_that_ended_just_before_a_hub_restart_goes_on_after_it(
     tmp_path: Path, mqtt_settings: MqttSection, push_service: PushService, make_client: Callable[..., MqttClient]
 ) -> None:
     journeys, alerts = watch(make_client)
-    pos = make_client("pos")
-
-    def start() -> RunningHub:
-        service = HubService(hub_config(tmp_path, mqtt_settings))  # the same database each time
-        service.start()
-        assert service.client.wait_connected(10)
-        assert service.client.wait_subscribed(10)
-        return RunningHub(service, push_service, pos)
+    start = hub_starter(tmp_path, mqtt_settings, push_service, make_client("pos"))
 
     hub = start()
     try:
@@ -457,15 +460,7 @@ def test_a_visit_that_ended_just_before_a_hub_restart_goes_on_after_it(
 def test_the_hub_learns_the_gateways_offsets_from_a_shopper_keeps_them_across_a_restart_and_shows_them(
     tmp_path: Path, mqtt_settings: MqttSection, push_service: PushService, make_client: Callable[..., MqttClient]
 ) -> None:
-    pos = make_client("pos")
-
-    def start(layout: str = LAYOUT) -> RunningHub:
-        config = hub_config(tmp_path, mqtt_settings)  # the same database each time
-        service = HubService(replace(config, store=replace(config.store, layout=layout)))
-        service.start()
-        assert service.client.wait_connected(10)
-        assert service.client.wait_subscribed(10)
-        return RunningHub(service, push_service, pos)
+    start = hub_starter(tmp_path, mqtt_settings, push_service, make_client("pos"))
 
     def learned(hub: RunningHub) -> dict[str, dict[str, Any]]:
         answer = hub.api("GET", "/api/v1/stores/demo/gateways/offsets")
