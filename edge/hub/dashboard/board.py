@@ -87,4 +87,4 @@ class Board:
 
 def _campaign(c: CampaignResult) -> dict[str, Any]:
     return {"id": c.campaign_id, "name": c.name, "trigger": c.trigger, "decided": c.decided, "sent": c.sent,
-            "opened": c.opened, "converted": c.converted}  # fmt: skip
+            "opened": c.opened, "converted": c.converted, "wait_s": c.wait_s}  # fmt: skip

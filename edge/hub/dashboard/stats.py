@@ -13,7 +13,7 @@ not a door counter's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -77,6 +77,8 @@ class CampaignResult:
     opened: int
     converted: int
     """Sent pushes after which the member bought: in the same visit, or within a day of the push."""
+    wait_s: float = 0.0
+    """How long a store-entry campaign waits into the visit (its `dwell_s`); 0 for at once, and for the others."""
 
     @property
     def open_rate(self) -> float:
@@ -151,7 +153,10 @@ def campaign_results(db: sqlite_utils.Database, store: StoreLayout, since: float
     results: list[CampaignResult] = []
     for campaign in CampaignStore(db).list(store.id):
         r = counts.pop(campaign.id, None)
-        results.append(_result(campaign.id, campaign.name, campaign.trigger, r))
+        result = _result(campaign.id, campaign.name, campaign.trigger, r)
+        if campaign.trigger in ("store_enter", "pickup_arrival"):
+            result = replace(result, wait_s=campaign.dwell_s)
+        results.append(result)
     for campaign_id in sorted(counts):
         results.append(_result(campaign_id, campaign_id, "", counts[campaign_id]))
     return results

@@ -239,7 +239,11 @@
       var name = el("th", "campaign-name");
       name.scope = "row";
       name.appendChild(el("span", null, c.name));
-      if (c.trigger) { name.appendChild(el("small", null, text("trigger_" + c.trigger))); }
+      if (c.trigger) {
+        var when = text("trigger_" + c.trigger);
+        if (c.wait_s) { when += " · " + text("trigger_wait", { s: number(c.wait_s) }); }  // a store-entry wait
+        name.appendChild(el("small", null, when));
+      }
       tr.appendChild(name);
       tr.appendChild(el("td", "num", number(c.decided)));
       tr.appendChild(el("td", "num", number(c.sent)));

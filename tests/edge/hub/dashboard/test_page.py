@@ -39,9 +39,18 @@ def test_the_map_and_the_feed_follow_a_shopper_live_in_both_languages(
     start_hub: Callable[..., RunningHub], heard: Heard, tab: Tab
 ) -> None:
     hub = start_hub()
+    later = hub.api("POST", "/api/v1/stores/demo/campaigns", json={
+        "id": "welcome-later", "name": "Benvenuto", "trigger": "store_enter", "dwell_s": 60,
+        "texts": {"it": {"title": "Ciao {first_name}", "body": "Buona spesa"},
+                  "en": {"title": "Hi {first_name}", "body": "Enjoy"}},
+    })  # fmt: skip
+    assert later.status_code == 201, later.text
     giulia = hub.sign_up("giulia@example.it", wishlist=("RUN-001",))
     page = tab.page
     page.goto(hub.url + "/dashboard?token=" + HUB_ADMIN_TOKEN)
+    waiting = page.locator("th.campaign-name", has_text="Benvenuto")
+    expect(waiting).to_contain_text("all'ingresso · dopo 60 s")
+    expect(page.locator("th.campaign-name", has_text="Lista desideri")).not_to_contain_text("dopo")
     expect(page.locator("#live")).to_have_attribute("data-state", "open")
     expect(page.locator("#map .zone")).to_have_count(12)
     expect(page.locator("#map .gateway[data-state=online]")).to_have_count(12)
@@ -71,6 +80,7 @@ def test_the_map_and_the_feed_follow_a_shopper_live_in_both_languages(
     expect(page.locator("#map-title")).to_have_text("Store map")
     expect(page.locator('#map [data-zone="entrance"] .zone-label')).to_have_text("Entrance")
     expect(entered).to_contain_text("entered · Entrance")
+    expect(waiting).to_contain_text("on entry · after 60 s")
     expect(page.locator("#live-text")).to_have_text("Live")
     assert page.evaluate("document.documentElement.lang") == "en"
     page.reload()  # the choice is remembered

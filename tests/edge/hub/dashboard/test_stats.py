@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -177,6 +178,19 @@ def test_a_purchase_within_a_day_converts_and_a_long_visit_stretches_the_window(
     receipt(db, long_visit, t + 30 * H)
     promo = results(db, layout)["promo"]
     assert (promo.sent, promo.converted) == (2, 2)
+
+
+def test_a_store_entry_campaign_shows_how_long_it_waits_and_a_zone_campaign_shows_no_wait(
+    db: sqlite_utils.Database, layout: StoreLayout
+) -> None:
+    entry = next(c for c in default_campaigns() if c.trigger == "store_enter")
+    store = CampaignStore(db)
+    store.put(layout.id, replace(entry, dwell_s=60.0))
+    zone = replace(entry, id="running-week", trigger="zone_dwell", zone="aisle-4", dwell_s=45.0)
+    store.put(layout.id, zone)
+    found = results(db, layout)
+    assert found["store-enter-wishlist"].wait_s == 60.0
+    assert found["running-week"].wait_s == 0.0  # a dwell in a zone, not a wait into the visit
 
 
 def test_a_deleted_campaign_still_shows_its_pushes_by_id(db: sqlite_utils.Database, layout: StoreLayout) -> None:
