@@ -26,6 +26,7 @@ check that the script works, not a measurement. Results: docs/accuracy.md.
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Final
@@ -83,9 +84,11 @@ ENTRY_WAITS_S: Final = (0.0, 15.0, 30.0, 45.0, 60.0, 90.0)
 
 def visit_runs(result: EvalResult) -> list[tuple[bool, float]]:
     """Every visit of `result`: whether it started as a false visit, and its longest run from an ``enter`` to
-    the next ``exit`` (a visit that resumes after an exit starts a new run; infinity for one still open at the
-    end)."""
+    the next ``exit`` (a visit that resumes after an exit starts a new run). A run still open when the world
+    stops, or ended by its stopping (the phones fall silent then), counts as endless: the shoppers who came in
+    during the hour's last minute would otherwise look like short visits."""
     stays = {device: in_store_stays([(t, zone) for t, _x, _y, zone in truth]) for device, truth in result.truth.items()}
+    world_end = max((truth[-1][0] for truth in result.truth.values() if truth), default=math.inf)
     false: dict[str, bool] = {}
     longest: dict[str, float] = {}
     since: dict[str, float] = {}
@@ -94,9 +97,11 @@ def visit_runs(result: EvalResult) -> list[tuple[bool, float]]:
             false.setdefault(ev.visit, is_false_start(stays.get(ev.device, []), ev.t))
             since[ev.visit] = ev.t
         elif ev.event == "exit" and ev.visit in since:
-            longest[ev.visit] = max(longest.get(ev.visit, 0.0), ev.t - since.pop(ev.visit))
+            length = math.inf if ev.t >= world_end else ev.t - since[ev.visit]
+            del since[ev.visit]
+            longest[ev.visit] = max(longest.get(ev.visit, 0.0), length)
     for visit in since:
-        longest[visit] = float("inf")
+        longest[visit] = math.inf
     return [(false[v], longest[v]) for v in false]
 
 
