@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from edge.config import HubConfig, HubSection
 from edge.config.checks import parse_time_window
-from edge.hub.campaigns import Event, PlannerConfig, Policy, Purchase, StoreEnter, Trigger, ZoneDwell, plan
+from edge.hub.campaigns import ENTRY_TRIGGERS, Event, PlannerConfig, Policy, Purchase, StoreEnter, ZoneDwell, plan
 from edge.hub.db import (
     BeaconTags,
     CampaignStore,
@@ -64,8 +64,6 @@ log = logging.getLogger("corsia.hub.core")
 RESUME_GRACE_S = 60.0
 VISIT: Final = "(visit)"
 """The one place `HubCore.visit_age` watches: the visit itself (not a zone id: those are slugs)."""
-ENTRY_TRIGGERS: Final[tuple[Trigger, ...]] = ("store_enter", "pickup_arrival")
-"""The campaigns a store entry fires, at once or `Campaign.dwell_s` into the visit."""
 REFRESH_S = 2.0  # campaigns' dwell thresholds: a campaign added through the API applies within this
 COPURCHASE_REFRESH_S = 3600.0
 RETENTION_EVERY_S = 86400.0
@@ -503,17 +501,15 @@ class HubCore:
 
     def _housekeeping(self, now: float) -> None:
         if now >= self._next_refresh:
+            # One read of the enabled campaigns for both watches: the zones' dwells and the waits into the visit.
             thresholds: dict[str, list[float]] = {}
-            for campaign in self._campaigns.list(self.layout.id, trigger="zone_dwell", enabled_only=True):
-                if campaign.zone is not None:
+            waits: list[float] = []
+            for campaign in self._campaigns.list(self.layout.id, enabled_only=True):
+                if campaign.trigger == "zone_dwell" and campaign.zone is not None:
                     thresholds.setdefault(campaign.zone, []).append(campaign.dwell_s)
+                elif campaign.trigger in ENTRY_TRIGGERS and campaign.dwell_s > 0:
+                    waits.append(campaign.dwell_s)
             self.dwell.set_thresholds(thresholds)
-            waits = [
-                c.dwell_s
-                for trigger in ENTRY_TRIGGERS
-                for c in self._campaigns.list(self.layout.id, trigger=trigger, enabled_only=True)
-                if c.dwell_s > 0
-            ]
             self.visit_age.set_thresholds({VISIT: waits})
             self._next_refresh = now + REFRESH_S
         if now >= self._next_copurchase:

@@ -26,7 +26,18 @@ from edge.hub.campaigns.facts import (
     StoreEnter,
     ZoneDwell,
 )
-from edge.hub.campaigns.model import KINDS, LANGUAGES, TRIGGERS, Campaign, Kind, Language, Message, Schedule, Trigger
+from edge.hub.campaigns.model import (
+    ENTRY_TRIGGERS,
+    KINDS,
+    LANGUAGES,
+    TRIGGERS,
+    Campaign,
+    Kind,
+    Language,
+    Message,
+    Schedule,
+    Trigger,
+)
 from edge.hub.campaigns.planner import PlannerConfig, applicable, plan, triggers_of
 from edge.hub.campaigns.rules import REASONS, Reason, local_day
 from edge.hub.campaigns.texts import DEFAULT_TEXTS, PLACEHOLDERS, default_campaigns, render, validate_template
@@ -35,6 +46,7 @@ from edge.hub.campaigns.validation import validate_campaign
 __all__ = [
     "CHANNELS",
     "DEFAULT_TEXTS",
+    "ENTRY_TRIGGERS",
     "KINDS",
     "LANGUAGES",
     "PLACEHOLDERS",

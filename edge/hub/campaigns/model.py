@@ -12,6 +12,8 @@ from typing import Final, Literal, get_args
 
 Trigger = Literal["store_enter", "zone_dwell", "pickup_arrival", "purchase"]
 TRIGGERS: Final[tuple[Trigger, ...]] = get_args(Trigger)
+ENTRY_TRIGGERS: Final[tuple[Trigger, ...]] = ("store_enter", "pickup_arrival")
+"""The triggers a store entry fires: at the visit's start, or `Campaign.dwell_s` into it."""
 
 Kind = Literal["marketing", "service"]
 """Marketing pushes need marketing consent and count against the caps; service messages (a pickup order is

@@ -40,7 +40,7 @@ from edge.hub.campaigns.facts import (
     ZoneDwell,
 )
 from edge.hub.campaigns.keys import MIN_SECRET_BYTES, coupon_code, feedback_token, notification_key
-from edge.hub.campaigns.model import Campaign, Kind, Language, Message, Trigger
+from edge.hub.campaigns.model import ENTRY_TRIGGERS, Campaign, Kind, Language, Message, Trigger
 from edge.hub.campaigns.rules import Reason, check_campaign, check_just_bought, check_pacing, check_stock
 from edge.hub.campaigns.texts import (
     COUPON,
@@ -96,7 +96,7 @@ def triggers_of(event: Event) -> tuple[Trigger, ...]:
         return ("zone_dwell",)
     if isinstance(event, Purchase):
         return ("purchase",)
-    return ("store_enter", "pickup_arrival")
+    return ENTRY_TRIGGERS
 
 
 def applicable(event: Event, facts: Facts) -> list[Campaign]:

@@ -13,13 +13,14 @@ not a door counter's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
+from edge.hub.campaigns.model import ENTRY_TRIGGERS
 from edge.hub.db import CampaignStore
 from edge.hub.db.database import fetch_all, fetch_value, reading
 from edge.store import StoreLayout, ZoneKind
@@ -153,20 +154,20 @@ def campaign_results(db: sqlite_utils.Database, store: StoreLayout, since: float
     results: list[CampaignResult] = []
     for campaign in CampaignStore(db).list(store.id):
         r = counts.pop(campaign.id, None)
-        result = _result(campaign.id, campaign.name, campaign.trigger, r)
-        if campaign.trigger in ("store_enter", "pickup_arrival"):
-            result = replace(result, wait_s=campaign.dwell_s)
-        results.append(result)
+        wait_s = campaign.dwell_s if campaign.trigger in ENTRY_TRIGGERS else 0.0
+        results.append(_result(campaign.id, campaign.name, campaign.trigger, r, wait_s))
     for campaign_id in sorted(counts):
         results.append(_result(campaign_id, campaign_id, "", counts[campaign_id]))
     return results
 
 
-def _result(campaign_id: str, name: str, trigger: str, row: dict[str, object] | None) -> CampaignResult:
+def _result(
+    campaign_id: str, name: str, trigger: str, row: dict[str, object] | None, wait_s: float = 0.0
+) -> CampaignResult:
     def count(key: str) -> int:
         value = None if row is None else row[key]
         return int(value) if isinstance(value, int | float) else 0
 
     return CampaignResult(
-        campaign_id, name, trigger, count("decided"), count("sent"), count("opened"), count("converted")
+        campaign_id, name, trigger, count("decided"), count("sent"), count("opened"), count("converted"), wait_s
     )
