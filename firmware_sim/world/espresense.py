@@ -123,6 +123,7 @@ def harness_radio(sigma_db: float | None = None) -> RadioParams:
         body_loss_db=0.0,
         shelf_loss_db=0.0,
         wall_loss_db=0.0,
+        party_wall_loss_db=0.0,
         gateway_height_m=0.0,
         device_height_m=0.0,
         loss_share=0.0,

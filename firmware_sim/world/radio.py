@@ -7,11 +7,16 @@ For an advert sent from (x, y) by a device whose real power at 1 m is ``tx_1m``,
            − multipath_db   with probability multipath_share          (a multipath burst)
            − body_loss_db · (1 − cos θ) / 2           θ: facing direction vs direction to the gateway
            − shelf_loss_db · (shelf lines crossed by the straight line device–gateway)
-           − wall_loss_db   when the device is outside the store
+           − wall_loss_db   when the device is on the street, beyond the shop front
+           − party_wall_loss_db   when the straight line device–gateway comes in through another outer wall
            + receiver_offset_g                        the gateway's miscalibration (−rssi_offset by default)
 
 rounded to an integer dBm as controllers report it. The advert is lost with probability `loss_share`
 (collisions, the scanner on another channel) and never heard below `sensitivity_dbm`.
+
+The street runs along the shop front (the entrance's outer wall, `find_door`); the store's other outer walls
+are shared with the shops next door. Someone on the pavement beyond the store's corner is heard through a
+neighbour's window and the wall between the shops, not through this store's glass alone.
 
 The shadowing's variance σ² (`sigma_db`) is split: `correlated_share` of it is a per (device, gateway) OU
 process that decays with time (`tau_s`) and with the distance the device moved (`decorrelation_m`, the
@@ -28,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from edge.store import GatewayPlacement, StoreLayout
-from firmware_sim.world.floorplan import shelf_array, shelf_lines
+from firmware_sim.world.floorplan import find_door, shelf_array, shelf_lines
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -49,6 +54,7 @@ class RadioParams:
     body_loss_db: float = 8.0
     shelf_loss_db: float = 4.0
     wall_loss_db: float = 6.0
+    party_wall_loss_db: float = 12.0
     gateway_height_m: float = 3.0
     device_height_m: float = 1.2
     loss_share: float = 0.10
@@ -58,7 +64,7 @@ class RadioParams:
     receiver_offsets_db: Mapping[str, float] | None = None
 
     def __post_init__(self) -> None:
-        for name in ("sigma_db", "multipath_db", "body_loss_db", "shelf_loss_db", "wall_loss_db"):
+        for name in ("sigma_db", "multipath_db", "body_loss_db", "shelf_loss_db", "wall_loss_db", "party_wall_loss_db"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
         for name in ("correlated_share", "multipath_share", "loss_share"):
@@ -89,6 +95,7 @@ class Radio:
         self.gy = np.array([g.y for g in layout.gateways], dtype=np.float64)
         self.offsets = np.array([params.receiver_offset_db(g) for g in layout.gateways], dtype=np.float64)
         self.lines = shelf_array(shelf_lines(layout))
+        self.front = find_door(layout).normal  # the shop front's outward normal
         self.dh2 = (params.gateway_height_m - params.device_height_m) ** 2
         self.slow_sigma = params.sigma_db * float(np.sqrt(params.correlated_share))
         self.fast_sigma = params.sigma_db * float(np.sqrt(1.0 - params.correlated_share))
@@ -128,10 +135,34 @@ class Radio:
             rssi -= np.nan_to_num(body, nan=0.0)
         if p.shelf_loss_db > 0:
             rssi -= p.shelf_loss_db * self.shelves_crossed(x, y)
-        if p.wall_loss_db > 0:
-            inside = (x >= 0) & (x <= self.layout.width) & (y >= 0) & (y <= self.layout.depth)
-            rssi -= np.where(inside, 0.0, p.wall_loss_db)[:, None]
+        if p.wall_loss_db > 0 or p.party_wall_loss_db > 0:
+            rssi -= self.outer_wall_loss(x, y)
         return rssi
+
+    def outer_wall_loss(self, x: FloatArray, y: FloatArray) -> FloatArray:
+        """(N, G) dB lost in the store's outer walls: the shop front's glass for a device on the street, and
+        a party wall when the straight line to the gateway comes into the store through one."""
+        p = self.params
+        w, d = self.layout.width, self.layout.depth
+        loss = np.zeros((len(x), len(self.gx)))
+        out = (x < 0) | (x > w) | (y < 0) | (y > d)
+        if not out.any():
+            return loss
+        ox, oy = x[out][:, None], y[out][:, None]
+        dx, dy = self.gx[None, :] - ox, self.gy[None, :] - oy
+        # Liang-Barsky: the line comes into the rectangle through the side of the slab it enters last. The
+        # gateways are inside, so a line parallel to a slab already lies within it.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tx = np.where(dx > 0, -ox / dx, np.where(dx < 0, (w - ox) / dx, -np.inf))
+            ty = np.where(dy > 0, -oy / dy, np.where(dy < 0, (d - oy) / dy, -np.inf))
+        through_x = tx > ty
+        normal_x = np.where(through_x, -np.sign(dx), 0.0)
+        normal_y = np.where(through_x, 0.0, -np.sign(dy))
+        fx, fy = self.front
+        street = ((ox - w * (fx > 0)) * fx + (oy - d * (fy > 0)) * fy > 0)[:, 0]  # beyond the front's line
+        party = (normal_x != fx) | (normal_y != fy)
+        loss[out] = p.wall_loss_db * street[:, None] + p.party_wall_loss_db * party
+        return loss
 
     def _slow_fading(self, dev: IntArray, t: FloatArray, x: FloatArray, y: FloatArray) -> FloatArray:
         """(N, G) OU shadowing at each advert; `dev` must be grouped by device, in time order within a group."""

@@ -59,6 +59,7 @@ def quiet_radio(**overrides: object) -> RadioParams:
         "body_loss_db": 0.0,
         "shelf_loss_db": 0.0,
         "wall_loss_db": 0.0,
+        "party_wall_loss_db": 0.0,
         "loss_share": 0.0,
         "receiver_offsets_db": {},
     }
@@ -257,6 +258,30 @@ def test_shelving_attenuates_per_aisle_boundary_crossed() -> None:
     h, tx = np.full(2, np.nan), np.full(2, -59.0)
     diff = loud.mean_rssi(x, y, h, tx) - shelved.mean_rssi(x, y, h, tx)
     assert np.allclose(diff, 4.0 * crossed)
+
+
+def test_the_street_is_heard_through_the_shop_front_and_beyond_the_corners_through_a_party_wall_too() -> None:
+    walled = radio_for(quiet_radio(wall_loss_db=6.0, party_wall_loss_db=12.0))
+    open_air = radio_for(quiet_radio())
+    ids = [g.id for g in DEMO.gateways]
+    # in aisle 1; on the pavement in front of aisle 1; on the pavement 3 m and 9 m beyond the left corner, in
+    # front of the shop next door; inside that shop, behind the party wall; behind the back wall
+    x = np.array([1.5, 1.5, -3.0, -9.0, -3.0, 15.0])
+    y = np.array([12.0, -2.0, -2.0, -2.5, 5.0, 22.0])
+    h, tx = np.full(len(x), np.nan), np.full(len(x), -59.0)
+    loss = open_air.mean_rssi(x, y, h, tx) - walled.mean_rssi(x, y, h, tx)
+    assert np.allclose(walled.outer_wall_loss(x, y), loss)
+    assert np.all(loss[0] == 0)
+    assert np.all(loss[1] == 6.0)  # every gateway hears the pavement in front through the window alone
+    # 3 m beyond the corner: aisle 1's gateway through the neighbour's window and the party wall; aisle 5's,
+    # across the floor, through this store's window (the straight line crosses the front at x 0.2)
+    assert loss[2, ids.index("gw-01")] == 18.0
+    assert loss[2, ids.index("gw-05")] == 6.0
+    # 9 m beyond it only the doors' and the pickup desk's gateways are still seen through the front
+    assert {ids[i] for i in np.flatnonzero(loss[3] == 6.0)} == {"gw-09", "gw-11"}
+    assert np.all(loss[3][[ids.index(g) for g in ("gw-01", "gw-08", "gw-10")]] == 18.0)
+    assert np.all(loss[4] == 12.0)  # next door: no window between, the party wall
+    assert np.all(loss[5] == 12.0)  # the back wall is not the shop front either
 
 
 def test_body_shadowing_is_worst_with_the_gateway_behind() -> None:
