@@ -42,9 +42,9 @@ from rich.table import Table
 from edge.presence import JourneyEvent, PresenceEngine, PresenceSettings
 from edge.presence.model import MIN_GATEWAYS, ZoneModel, predicted_rssi
 from edge.store import StoreLayout
-from edge.store.layout import ZoneKind
 from firmware_sim.eval.harness import EvalResult, EvalSettings, run
 from firmware_sim.eval.metrics import EARLY_S, in_store_stays, may_enter
+from firmware_sim.eval.placement import at_y, placed
 from firmware_sim.world import Scenario, build_scenario
 from firmware_sim.world.radio import RadioParams
 
@@ -64,11 +64,9 @@ SHORTFALL_AT_S: Final = (0.0, 1.0, 2.0, 4.0)
 GATES_DB: Final = (2.0, 3.0, 4.0, 5.0)
 
 
-def _with_aisle_gateways_at(layout: StoreLayout, y: float) -> StoreLayout:
-    if y <= 0:
-        return layout
-    aisles = {z.id for z in layout.zones_of_kind(ZoneKind.AISLE)}
-    return replace(layout, gateways=tuple(replace(g, y=y) if g.zone_id in aisles else g for g in layout.gateways))
+def _aisle_gateways_at(layout: StoreLayout, y: float) -> StoreLayout:
+    """`layout` with its aisle gateways at `y`; as built for 0."""
+    return layout if y <= 0 else placed(layout, at_y(y)[1])
 
 
 def geometry(layout: StoreLayout, settings: PresenceSettings) -> Table:
@@ -204,7 +202,7 @@ def in_the_busy_hour(scenario_name: str, seeds: list[int], aisle_y: float) -> li
     too_few = 0
     for seed in seeds:
         scenario = build_scenario(scenario_name, seed)
-        layout = _with_aisle_gateways_at(scenario.layout, aisle_y)
+        layout = _aisle_gateways_at(scenario.layout, aisle_y)
         model = ZoneModel(layout, replace(settings.radio, grid_m=settings.hmm_grid_m), [z.id for z in layout.zones])
         real = {d.id: d.tx_1m_dbm for d in scenario.devices}
         result, entries, samples = _snapshots(replace(scenario, layout=layout), settings)
@@ -316,7 +314,7 @@ def main() -> None:
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     console = Console(width=max(140, Console().width))
-    layout = _with_aisle_gateways_at(build_scenario(args.scenario, seeds[0]).layout, args.aisle_y)
+    layout = _aisle_gateways_at(build_scenario(args.scenario, seeds[0]).layout, args.aisle_y)
     console.print(geometry(layout, PresenceSettings()))
     for table in in_the_busy_hour(args.scenario, seeds, args.aisle_y):
         console.print(table)

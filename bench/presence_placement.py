@@ -1,7 +1,7 @@
 """Where should a store hang its gateways? The busy hour with the demo store's aisle gateways placed otherwise.
 
-    .venv/bin/python bench/presence_placement.py [--seeds 1] [--variants as-built,mouths] [--scenario store-small]
-        [--set enter_inside_min_dbm=-80 ...]
+    .venv/bin/python bench/presence_placement.py [--seeds 1] [--variants as-built,mouths] [--aisle-y 7 ...]
+        [--scenario store-small] [--set enter_inside_min_dbm=-80 ...]
 
 The demo store hangs one gateway in the middle of each 16 m aisle, 8 m from its mouth, while the checkout's and
 the pickup desk's gateways are 2–3 m from those mouths: a shopper at the front of an aisle is nearer the front's
@@ -12,7 +12,10 @@ settings given by ``--set`` (as `corsia eval --set`), on:
 - ``as-built``: the demo store as it is (12 gateways);
 - ``forward``: each aisle's gateway moved 4 m towards the mouth (y 8 instead of 12; 12 gateways);
 - ``mouths``: a second gateway in each aisle, 2 m inside its mouth (y 6; 20 gateways);
-- ``two-per-aisle``: two gateways in each aisle, at y 7 and y 15 (20 gateways).
+- ``two-per-aisle``: two gateways in each aisle, at y 7 and y 15 (20 gateways);
+- ``yY`` for each ``--aisle-y Y``: each aisle's gateway at y Y (12 gateways).
+
+The placements are `firmware_sim.eval.placement`'s.
 
 The channel is the simulator's (docs/simulator.md); a new gateway has no receiver offset. Printed per variant and
 seed: zone accuracy, entry, zone-switch and exit latency p50 / p95, visits and false visits (passers-by taken for
@@ -27,56 +30,19 @@ from __future__ import annotations
 
 import argparse
 import math
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Final
 
 from rich.console import Console
 from rich.table import Table
 
-from edge.store import StoreLayout
-from edge.store.layout import GatewayPlacement, ZoneKind
 from firmware_sim.eval.harness import EvalResult, EvalSettings, run
 from firmware_sim.eval.metrics import in_store_stays, is_false_start, percentile
 from firmware_sim.eval.overrides import add_set_option, presence_or_exit
+from firmware_sim.eval.placement import PLACEMENTS, at_y, placed
 from firmware_sim.world import build_scenario
 
-
-def _aisles(layout: StoreLayout) -> list[tuple[str, float]]:
-    """Each aisle's id and the x of its centre line."""
-    return [(z.id, (z.rect.x0 + z.rect.x1) / 2) for z in layout.zones_of_kind(ZoneKind.AISLE)]
-
-
-def _moved(layout: StoreLayout, y: float) -> list[GatewayPlacement]:
-    aisles = {a for a, _ in _aisles(layout)}
-    return [replace(g, y=y) if g.zone_id in aisles else g for g in layout.gateways]
-
-
-def as_built(layout: StoreLayout) -> list[GatewayPlacement]:
-    return list(layout.gateways)
-
-
-def forward(layout: StoreLayout) -> list[GatewayPlacement]:
-    return _moved(layout, 8.0)
-
-
-def mouths(layout: StoreLayout) -> list[GatewayPlacement]:
-    return list(layout.gateways) + [GatewayPlacement(f"gw-{a}-mouth", a, x, 6.0) for a, x in _aisles(layout)]
-
-
-def two_per_aisle(layout: StoreLayout) -> list[GatewayPlacement]:
-    return _moved(layout, 7.0) + [GatewayPlacement(f"gw-{a}-back", a, x, 15.0) for a, x in _aisles(layout)]
-
-
 SCENARIOS: Final = ("store-busy", "store-small")  # the demo store's, whose aisles the variants know
-
-VARIANTS: Final[dict[str, Callable[[StoreLayout], list[GatewayPlacement]]]] = {
-    "as-built": as_built,
-    "forward": forward,
-    "mouths": mouths,
-    "two-per-aisle": two_per_aisle,
-}
-
 
 ENTRY_WAITS_S: Final = (0.0, 15.0, 30.0, 45.0, 60.0, 90.0)
 """The store-entry campaign's waits (`Campaign.dwell_s`) tried in the second table."""
@@ -113,25 +79,31 @@ def _pair(values: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="1", help="comma-separated seeds of the busy hour (default: %(default)s)")
-    parser.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated, of: {', '.join(VARIANTS)}")
+    known = ", ".join(PLACEMENTS)
+    parser.add_argument("--variants", default=",".join(PLACEMENTS), help=f"comma-separated, of: {known}")
+    parser.add_argument(
+        "--aisle-y", type=float, action="append", default=[], metavar="Y",
+        help="also the aisle gateways hung at y = Y, as variant yY (repeatable)",
+    )  # fmt: skip
     parser.add_argument("--scenario", default="store-busy", choices=SCENARIOS, help="default: %(default)s")
     add_set_option(parser)
     args = parser.parse_args()
     settings = EvalSettings(presence=presence_or_exit(parser, args))
-    names = args.variants.split(",")
-    unknown = [n for n in names if n not in VARIANTS]
+    names = args.variants.split(",") if args.variants else []
+    unknown = [n for n in names if n not in PLACEMENTS]
     if unknown:
-        parser.error(f"unknown variant(s) {', '.join(unknown)}; known: {', '.join(VARIANTS)}")
+        parser.error(f"unknown variant(s) {', '.join(unknown)}; known: {known}")
+    variants = {name: PLACEMENTS[name] for name in names} | dict(at_y(y) for y in args.aisle_y)
     label = ", ".join(args.presence_set) or "the hub's defaults"
     table = Table(title=f"{args.scenario} with the aisle gateways placed otherwise ({label})")
     for column in ("variant", "seed", "gateways", "zone accuracy", "entry p50 / p95", "switch p50 / p95",
                    "exit p50 / p95", "visits", "false visits"):  # fmt: skip
         table.add_column(column, justify="left" if column == "variant" else "right")
-    runs: dict[str, list[tuple[bool, float]]] = {name: [] for name in names}
+    runs: dict[str, list[tuple[bool, float]]] = {name: [] for name in variants}
     for seed in (int(s) for s in args.seeds.split(",")):
-        for name in names:
+        for name, placement in variants.items():
             scenario = build_scenario(args.scenario, seed)
-            layout = replace(scenario.layout, gateways=tuple(VARIANTS[name](scenario.layout)))
+            layout = placed(scenario.layout, placement)
             result = run(replace(scenario, layout=layout), settings, name=name, seed=seed)
             runs[name] += visit_runs(result)
             s = result.scores
