@@ -13,7 +13,7 @@ from rich.table import Table
 
 from edge.presence import PresenceSettings
 from edge.presence.offset_learning import MIN_SAMPLES
-from firmware_sim.eval.harness import EvalResult
+from firmware_sim.eval.harness import TRUTH_STEP_S, EvalResult
 from firmware_sim.eval.metrics import PHASES, percentile
 
 # ESPresense-companion's published accuracy (wrong room share) for its two harness scenarios.
@@ -167,7 +167,17 @@ def write_json(results: list[EvalResult], path: Path) -> None:
     path.write_text(json.dumps(data if len(data) > 1 else data[0], indent=2, default=str), encoding="utf-8")
 
 
+def decided_path(result: EvalResult, device: str, step_s: float = 1.0) -> list[tuple[float, str | None]]:
+    """What the hub had decided for `device` at its true samples, one every `step_s`: (t, zone or None)."""
+    timeline = result.decided.get(device)
+    pts = result.truth.get(device, [])
+    stride = max(1, round(step_s / TRUTH_STEP_S))
+    return [(t, timeline.at(t) if timeline is not None else None) for t, _x, _y, _z in pts[::stride]]
+
+
 def plot_map(result: EvalResult, path: Path, devices: int = 4) -> None:
+    """The floor with the true paths of the `devices` longest-tracked devices, the hub's decided trajectory of
+    each (its decided zones' centres, in the order decided) and the seconds it had them in the wrong zone."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -179,33 +189,45 @@ def plot_map(result: EvalResult, path: Path, devices: int = 4) -> None:
     for zone in layout.zones:
         r = zone.rect
         ax.add_patch(Rectangle((r.x0, r.y0), r.width, r.height, fill=False, lw=0.8, color="0.5"))
-        ax.text(*r.center, zone.label_for("en").split("—")[-1].strip(), ha="center", va="center", fontsize=7,
-                color="0.4")  # fmt: skip
+        label = zone.label_for("en").split("—")[-1].strip()
+        top = r.y1 - 0.04 * min(layout.width, layout.depth)  # the label clear of the paths through the centre
+        ax.text(r.center[0], top, label, ha="center", va="top", fontsize=7, color="0.4")
     for g in layout.gateways:
         ax.plot(g.x, g.y, marker="^", color="black", ms=6)
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     chosen = sorted(result.truth, key=lambda d: -len(result.truth[d]))[:devices]
+    nudge = 0.02 * min(layout.width, layout.depth)  # keeps the devices' decided paths apart at a zone's centre
+    wrong_x: list[float] = []
+    wrong_y: list[float] = []
     for i, device in enumerate(chosen):
         c = colours[i % len(colours)]
         pts = result.truth[device]
         xs = [x if z is not None else math.nan for _t, x, _y, z in pts]
         ys = [y if z is not None else math.nan for _t, _x, y, z in pts]
-        ax.plot(xs, ys, color=c, lw=1.0, alpha=0.8, label=f"{device} truth")
-        timeline = result.decided.get(device)
-        if timeline is not None:
-            dx, dy = [], []
-            for t, _x, _y, _z in pts[::10]:
-                zone_id = timeline.at(t)
-                if zone_id is not None:
-                    cx, cy = layout.zone(zone_id).rect.center
-                    dx.append(cx + (i - devices / 2) * 0.15)
-                    dy.append(cy + (i - devices / 2) * 0.15)
-            ax.scatter(dx, dy, color=c, s=10, marker="s", alpha=0.35, label=f"{device} decided zone")
+        ax.plot(xs, ys, color=c, lw=1.0, alpha=0.8, label=f"{device}: true path")
+        where = {t: (x, y, z) for t, x, y, z in pts}
+        cx: list[float] = []
+        cy: list[float] = []
+        for t, zone_id in decided_path(result, device):
+            x, y, truth = where[t]
+            if truth is not None and zone_id is not None and zone_id != truth:
+                wrong_x.append(x)
+                wrong_y.append(y)
+            if zone_id is None:
+                cx.append(math.nan)
+                cy.append(math.nan)
+            else:
+                zx, zy = layout.zone(zone_id).rect.center
+                cx.append(zx + (i - devices / 2) * nudge)
+                cy.append(zy + (i - devices / 2) * nudge)
+        ax.plot(cx, cy, color=c, lw=1.2, ls="--", alpha=0.6, marker="s", ms=3, label=f"{device}: decided")
+    ax.scatter(wrong_x, wrong_y, color="red", marker="x", s=14, lw=0.8, zorder=5, label="a second in the wrong zone")
     ax.set_xlim(0, layout.width)
     ax.set_ylim(0, layout.depth)
     ax.set_aspect("equal")
-    ax.set_title(f"{result.scenario}: true paths (lines) and decided zones (squares)")
-    ax.legend(fontsize=6, loc="upper right")
+    ax.set_title(f"{result.scenario}: true paths, the hub's decided zones (dashed, through their centres), "
+                 "seconds decided in the wrong zone (x)", fontsize=9)  # fmt: skip
+    ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.06), ncol=min(3, 2 * len(chosen) + 1))
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -162,3 +162,25 @@ def test_eval_runs_a_receiver_changed_since_calibration_and_shows_what_the_hub_l
     garbled = _corsia_eval("--scenario", "store-small", "--receiver", "gw-04:3")
     assert garbled.returncode == 78
     assert "expected GATEWAY=DB, got 'gw-04:3'" in garbled.stderr
+
+
+def test_the_maps_decided_path_is_what_the_scores_count_wrong() -> None:
+    """The map's red crosses (a second the hub had the walker in another zone) are the scores' wrong samples, one a
+    second; on the boundary transit they all lie just before the line, the bedroom decided early."""
+    from firmware_sim.eval.harness import TRUTH_STEP_S, EvalSettings, run
+    from firmware_sim.eval.report import decided_path
+    from firmware_sim.world import build_scenario
+
+    result = run(build_scenario("espresense-boundary", 1), EvalSettings(), name="boundary", seed=1)
+    wrong_x: list[float] = []
+    seconds = 0
+    for device, truth in result.truth.items():
+        where = {t: (x, zone) for t, x, _y, zone in truth}
+        path = decided_path(result, device)
+        assert [t for t, _z in path] == [t for t, *_ in truth][:: round(1.0 / TRUTH_STEP_S)]
+        seconds += sum(where[t][1] is not None for t, _z in path)
+        wrong_x += [where[t][0] for t, zone in path if zone is not None and where[t][1] not in (None, zone)]
+    share = len(wrong_x) / seconds
+    assert share == pytest.approx(result.scores.wrong_share, abs=0.01)  # every 10th sample
+    assert wrong_x
+    assert all(3.5 < x < 4.0 for x in wrong_x)
