@@ -1,6 +1,7 @@
 """How much zone accuracy can the busy hour give at all? The same shoppers with the channel made ideal step by step.
 
-    .venv/bin/python bench/presence_ceiling.py [--seed 1]
+    .venv/bin/python bench/presence_ceiling.py [--seed 1] [--placement two-per-aisle | --aisle-y 7]
+        [--scenario store-small]
 
 `store-busy` is the demo store's busy hour (docs/simulator.md). Its zone accuracy target is 95 %; this script
 separates what the radio channel costs from what the pipeline's timing costs, by running the same world (same
@@ -16,6 +17,12 @@ shoppers, same phones, same seed) through the production gateway pipeline and pr
    rule weighting each second's evidence 3 and switching at 0.5): what the decision can reach when every reading
    is right and the only loss is timing;
 6. the same with gateways reporting twice a second.
+
+``--placement`` or ``--aisle-y`` hangs the demo store's aisle gateways otherwise in every run, as
+`bench/presence_placement.py` does (`firmware_sim.eval.placement`): the ceiling of another placement.
+
+``--scenario store-small`` (six shoppers, seven minutes) is a quick check that the script works, not a
+measurement.
 
 Printed per run: zone accuracy, zone-switch latency p50 / p95, and the accuracy per phase of a stay (standing or
 walking, and the time since the last true zone change; `firmware_sim.eval.metrics`). Each run takes 15–30 s on
@@ -36,6 +43,7 @@ from edge.presence import PresenceSettings
 from edge.presence.settings import RadioModel
 from firmware_sim.eval.harness import EvalSettings, run
 from firmware_sim.eval.metrics import PHASES, percentile
+from firmware_sim.eval.placement import PLACEMENTS, Placement, at_y, placed
 from firmware_sim.world import Scenario, build_scenario
 from gateway.filters import FilterSettings
 
@@ -83,6 +91,10 @@ def cases(scenario: Scenario) -> list[Case]:
     ]
 
 
+def _hung(scenario: Scenario, placement: Placement) -> Scenario:
+    return replace(scenario, layout=placed(scenario.layout, placement))
+
+
 def pct(value: float) -> str:
     return "—" if math.isnan(value) else f"{value:.1%}"
 
@@ -90,22 +102,28 @@ def pct(value: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=1, help="the busy hour's seed (default: %(default)s)")
+    parser.add_argument("--scenario", default="store-busy", choices=("store-busy", "store-small"),
+                        help="default: %(default)s")  # fmt: skip
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--placement", choices=PLACEMENTS, default="as-built", help="default: %(default)s")
+    where.add_argument("--aisle-y", type=float, metavar="Y", help="each aisle's gateway at y = Y")
     args = parser.parse_args()
+    name, placement = (args.placement, PLACEMENTS[args.placement]) if args.aisle_y is None else at_y(args.aisle_y)
     console = Console(width=None if Console().is_terminal else 170)
-    simulated = build_scenario("store-busy", args.seed)
+    simulated = _hung(build_scenario(args.scenario, args.seed), placement)
     worlds = {
         "as simulated": simulated,
-        "no shadowing": build_scenario("store-busy", args.seed, noise_db=0.0),
+        "no shadowing": _hung(build_scenario(args.scenario, args.seed, noise_db=0.0), placement),
         "ideal": ideal(simulated),
     }
-    table = Table(title=f"store-busy, seed {args.seed}: zone accuracy by channel and settings")
+    table = Table(title=f"{args.scenario}, seed {args.seed}, gateways {name}: zone accuracy by channel and settings")
     for col in ("channel", "settings", "zone accuracy", "switch p50 / p95", *PHASES):
         table.add_column(col.replace(" ", "\n", 1) if col in PHASES else col, justify="left" if col in
                          ("channel", "settings") else "right")  # fmt: skip
     shares: list[str] = []
     for case in cases(simulated):
         started = time.perf_counter()
-        scores = run(worlds[case.channel], case.settings, name="store-busy", seed=args.seed).scores
+        scores = run(worlds[case.channel], case.settings, name=args.scenario, seed=args.seed).scores
         p50, p95 = percentile(scores.switch_s, 0.5), percentile(scores.switch_s, 0.95)
         table.add_row(
             case.channel,

@@ -17,6 +17,7 @@ from tests.conftest import REPO
         ["bench/presence_flapping.py", "--seeds", "1", "--minutes", "1", "--set", "hmm_evidence=1.3"],
         ["bench/presence_switches.py", "--seeds", "1", "--scenario", "store-small", "--set", "points_switch_p=0.7"],
         ["bench/presence_placement.py", "--seeds", "1", "--variants", "mouths", "--scenario", "store-small"],
+        ["bench/presence_ceiling.py", "--scenario", "store-small", "--placement", "two-per-aisle"],
         ["bench/presence_rules.py", "--seeds", "1", "--filters", "ewma", "--rules", "best-gateway,hmm-points"],
         ["bench/presence_pavement.py", "--seeds", "1", "--aisle-y", "8", "--scenario", "store-small"],
         ["bench/presence_boundary.py", "--seeds", "1"],
