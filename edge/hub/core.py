@@ -20,7 +20,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Final
 from zoneinfo import ZoneInfo
@@ -308,21 +308,12 @@ class HubCore:
             events = self.engine.tick(now)
             if events:
                 self._handle(events, now, out)
-            for crossed in self.dwell.due(now):
-                member_id = self.identities.member_of(crossed.device)
+            for device, event in self._watched(now):
+                member_id = self.identities.member_of(device)
                 if member_id is None:
                     continue
-                event = ZoneDwell(t=now, visit=crossed.visit, zone=crossed.zone, dwell_s=crossed.dwell_s)
                 with transaction(self._db):
                     out.planned += self._decide(event, member_id)
-            for crossed in self.visit_age.due(now):
-                member_id = self.identities.member_of(crossed.device)
-                if member_id is None:
-                    continue
-                zone = self.dwell.zone_of(crossed.device)
-                waited = StoreEnter(t=now, visit=crossed.visit, zone=zone, after_s=crossed.threshold_s)
-                with transaction(self._db):
-                    out.planned += self._decide(waited, member_id)
             learned = self.engine.offset_corrections()
             # The alert reads the recent readings: the whole average since learning started dilutes a change.
             corrections = {e.gateway: e.recent_db for e in learned if e.recent_db is not None}
@@ -498,6 +489,14 @@ class HubCore:
             self.identities.set_member(member_id, devices, proximity, tags)
         if members:
             self.metrics.enrolled_devices.set(len(self.identities))
+
+    def _watched(self, now: float) -> Iterator[tuple[str, Event]]:
+        """The campaign events the watches have due, with their devices: zone dwells, then waits into the visit."""
+        for crossed in self.dwell.due(now):
+            yield crossed.device, ZoneDwell(t=now, visit=crossed.visit, zone=crossed.zone, dwell_s=crossed.dwell_s)
+        for crossed in self.visit_age.due(now):
+            zone = self.dwell.zone_of(crossed.device)
+            yield crossed.device, StoreEnter(t=now, visit=crossed.visit, zone=zone, after_s=crossed.threshold_s)
 
     def _housekeeping(self, now: float) -> None:
         if now >= self._next_refresh:
