@@ -38,7 +38,7 @@ from rich.table import Table
 
 from firmware_sim.eval.harness import EvalResult, EvalSettings, run
 from firmware_sim.eval.metrics import in_store_stays, is_false_start, percentile
-from firmware_sim.eval.overrides import add_set_option, presence_or_exit
+from firmware_sim.eval.overrides import add_set_option, chosen, presence_or_exit
 from firmware_sim.eval.placement import PLACEMENTS, at_y, placed
 from firmware_sim.world import build_scenario
 
@@ -79,8 +79,9 @@ def _pair(values: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="1", help="comma-separated seeds of the busy hour (default: %(default)s)")
-    known = ", ".join(PLACEMENTS)
-    parser.add_argument("--variants", default=",".join(PLACEMENTS), help=f"comma-separated, of: {known}")
+    parser.add_argument(
+        "--variants", default=",".join(PLACEMENTS), help=f"comma-separated, of: {', '.join(PLACEMENTS)}"
+    )
     parser.add_argument(
         "--aisle-y", type=float, action="append", default=[], metavar="Y",
         help="also the aisle gateways hung at y = Y, as variant yY (repeatable)",
@@ -89,10 +90,7 @@ def main() -> None:
     add_set_option(parser)
     args = parser.parse_args()
     settings = EvalSettings(presence=presence_or_exit(parser, args))
-    names = args.variants.split(",") if args.variants else []
-    unknown = [n for n in names if n not in PLACEMENTS]
-    if unknown:
-        parser.error(f"unknown variant(s) {', '.join(unknown)}; known: {known}")
+    names = chosen(args.variants, tuple(PLACEMENTS), parser, "variant")
     variants = {name: PLACEMENTS[name] for name in names} | dict(at_y(y) for y in args.aisle_y)
     label = ", ".join(args.presence_set) or "the hub's defaults"
     table = Table(title=f"{args.scenario} with the aisle gateways placed otherwise ({label})")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import statistics
 from dataclasses import replace
-from typing import Final, TypeVar
+from typing import Final
 
 from rich.console import Console
 from rich.table import Table
@@ -25,14 +25,12 @@ from rich.table import Table
 from edge.presence import PresenceSettings
 from edge.presence.settings import ZONE_RULES
 from firmware_sim.eval.harness import EvalSettings, run
-from firmware_sim.eval.overrides import add_set_option, presence_or_exit
+from firmware_sim.eval.overrides import add_set_option, chosen, presence_or_exit
 from firmware_sim.eval.report import BASELINES
 from firmware_sim.world import build_scenario
 from gateway.filters import FILTER_KINDS, FilterSettings
 
 SCENARIOS: Final = ("espresense-walk", "espresense-boundary")
-T = TypeVar("T", bound=str)
-
 TARGETS: Final = {"espresense-walk": 0.03, "espresense-boundary": 0.10}
 """Issue 4's targets for the wrong-zone share."""
 
@@ -44,15 +42,6 @@ def wrong_shares(scenario: str, seeds: list[int], settings: EvalSettings) -> lis
     ]
 
 
-def _chosen(value: str, known: tuple[T, ...], parser: argparse.ArgumentParser, what: str) -> list[T]:
-    """The names of `known` listed in the comma-separated `value`, in the order given; an unknown one is an error."""
-    names = [n for n in value.split(",") if n]
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        parser.error(f"unknown {what}(s) {', '.join(unknown)}; known: {', '.join(known)}")
-    return [next(k for k in known if k == n) for n in names]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="1,2,3,4,5,6", help="comma-separated (default: %(default)s)")
@@ -61,8 +50,8 @@ def main() -> None:
     add_set_option(parser)
     args = parser.parse_args()
     presence = presence_or_exit(parser, args)
-    filters = _chosen(args.filters, FILTER_KINDS, parser, "filter")
-    rules = _chosen(args.rules, ZONE_RULES, parser, "rule")
+    filters = chosen(args.filters, FILTER_KINDS, parser, "filter")
+    rules = chosen(args.rules, ZONE_RULES, parser, "rule")
     seeds = [int(s) for s in args.seeds.split(",")]
     default_filter, default_rule = FilterSettings().kind, PresenceSettings().rule
     label = ", ".join(args.presence_set) or "the hub's other settings at their defaults"

@@ -1,5 +1,6 @@
 """Presence settings from ``KEY=VALUE`` pairs: how `corsia eval --set` and the presence benchmarks try a hub
-setting before a store changes its ``[hub.presence]``; and `corsia eval --receiver`'s ``GATEWAY=DB`` pairs.
+setting before a store changes its ``[hub.presence]``; `corsia eval --receiver`'s ``GATEWAY=DB`` pairs; and the
+benchmarks' comma-separated choices (`chosen`).
 
 A key is a `PresenceSettings` field (``hmm_evidence``, ``points_switch_p``, ``exit_timeout_s`` ...) or one of the
 propagation model's four that ``[hub.presence]`` sets (``path_loss_exponent``, ``shelf_loss_db``,
@@ -14,6 +15,7 @@ import argparse
 import math
 from collections.abc import Sequence
 from dataclasses import fields, replace
+from typing import TypeVar
 
 from edge.config.sections import HubPresenceSection
 from edge.errors import ConfigError
@@ -21,6 +23,8 @@ from edge.presence import PresenceSettings, RadioModel
 
 SOURCE = "--set"
 RECEIVER_SOURCE = "--receiver"
+
+T = TypeVar("T", bound=str)
 
 _PRESENCE_KEYS = frozenset(f.name for f in fields(PresenceSettings)) - {"radio"}
 # The propagation model's keys that [hub.presence] sets.
@@ -97,3 +101,13 @@ def presence_or_exit(parser: argparse.ArgumentParser, args: argparse.Namespace) 
         return presence_with(args.presence_set)
     except ConfigError as exc:
         parser.error(str(exc))
+
+
+def chosen(value: str, known: Sequence[T], parser: argparse.ArgumentParser, what: str) -> list[T]:
+    """The names of `known` in the comma-separated `value`, in the order given (none for an empty one); an unknown
+    one is a usage error naming it and the known ones."""
+    names = value.split(",") if value else []
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        parser.error(f"unknown {what}(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    return [next(k for k in known if k == n) for n in names]

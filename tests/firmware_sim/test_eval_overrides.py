@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
+
 import pytest
 
 from edge.errors import ConfigError
 from edge.presence import PresenceSettings
-from firmware_sim.eval.overrides import presence_with
+from firmware_sim.eval.overrides import chosen, presence_with
 from firmware_sim.eval.report import changed_presence
 
 
@@ -49,3 +51,15 @@ def test_a_bad_pair_is_a_configuration_error_naming_it(pair: str, message: str) 
     with pytest.raises(ConfigError, match=r"^--set") as caught:
         presence_with([pair])
     assert message in str(caught.value)
+
+
+def test_chosen_keeps_the_order_given_and_names_what_it_does_not_know(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = argparse.ArgumentParser(prog="bench")
+    known = ("kalman", "ewma", "window")
+    assert chosen("window,kalman", known, parser, "filter") == ["window", "kalman"]
+    assert chosen("", known, parser, "filter") == []
+    for value in ("ewma,median", "ewma,,window"):
+        with pytest.raises(SystemExit) as exited:
+            chosen(value, known, parser, "filter")
+        assert exited.value.code == 2
+    assert "unknown filter(s) median; known: kalman, ewma, window" in capsys.readouterr().err
