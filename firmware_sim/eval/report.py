@@ -167,12 +167,15 @@ def write_json(results: list[EvalResult], path: Path) -> None:
     path.write_text(json.dumps(data if len(data) > 1 else data[0], indent=2, default=str), encoding="utf-8")
 
 
-def decided_path(result: EvalResult, device: str, step_s: float = 1.0) -> list[tuple[float, str | None]]:
-    """What the hub had decided for `device` at its true samples, one every `step_s`: (t, zone or None)."""
+def decided_path(
+    result: EvalResult, device: str, step_s: float = 1.0
+) -> list[tuple[float, float, float, str | None, str | None]]:
+    """`device`'s true samples, one every `step_s`, each with what the hub had decided then: (t, x, y, true zone,
+    decided zone), a zone None when out of the store or not decided."""
     timeline = result.decided.get(device)
     pts = result.truth.get(device, [])
     stride = max(1, round(step_s / TRUTH_STEP_S))
-    return [(t, timeline.at(t) if timeline is not None else None) for t, _x, _y, _z in pts[::stride]]
+    return [(t, x, y, zone, timeline.at(t) if timeline is not None else None) for t, x, y, zone in pts[::stride]]
 
 
 def plot_map(result: EvalResult, path: Path, devices: int = 4) -> None:
@@ -205,11 +208,9 @@ def plot_map(result: EvalResult, path: Path, devices: int = 4) -> None:
         xs = [x if z is not None else math.nan for _t, x, _y, z in pts]
         ys = [y if z is not None else math.nan for _t, _x, y, z in pts]
         ax.plot(xs, ys, color=c, lw=1.0, alpha=0.8, label=f"{device}: true path")
-        where = {t: (x, y, z) for t, x, y, z in pts}
         cx: list[float] = []
         cy: list[float] = []
-        for t, zone_id in decided_path(result, device):
-            x, y, truth = where[t]
+        for _t, x, y, truth, zone_id in decided_path(result, device):
             if truth is not None and zone_id is not None and zone_id != truth:
                 wrong_x.append(x)
                 wrong_y.append(y)

@@ -175,11 +175,11 @@ def test_the_maps_decided_path_is_what_the_scores_count_wrong() -> None:
     wrong_x: list[float] = []
     seconds = 0
     for device, truth in result.truth.items():
-        where = {t: (x, zone) for t, x, _y, zone in truth}
         path = decided_path(result, device)
-        assert [t for t, _z in path] == [t for t, *_ in truth][:: round(1.0 / TRUTH_STEP_S)]
-        seconds += sum(where[t][1] is not None for t, _z in path)
-        wrong_x += [where[t][0] for t, zone in path if zone is not None and where[t][1] not in (None, zone)]
+        assert [(t, x, y, zone) for t, x, y, zone, _d in path] == truth[:: round(1.0 / TRUTH_STEP_S)]
+        assert all(decided == result.decided[device].at(t) for t, *_, decided in path)
+        seconds += sum(zone is not None for _t, _x, _y, zone, _d in path)
+        wrong_x += [x for _t, x, _y, zone, decided in path if decided is not None and zone not in (None, decided)]
     share = len(wrong_x) / seconds
     assert share == pytest.approx(result.scores.wrong_share, abs=0.01)  # every 10th sample
     assert wrong_x
