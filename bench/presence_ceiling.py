@@ -26,7 +26,13 @@ measurement.
 
 Printed per run: zone accuracy, zone-switch latency p50 / p95, and the accuracy per phase of a stay (standing or
 walking, and the time since the last true zone change; `firmware_sim.eval.metrics`). Each run takes 15–30 s on
-one core. The figures and what they mean are in docs/accuracy.md.
+one core.
+
+A second table takes the radio out altogether: a decider that knows every shopper's true zone exactly, but late
+(`firmware_sim.eval.metrics.late_oracle`), always or only at reports once or twice a second, as the gateways
+send them. No zone rule can beat it with knowledge that old: it is the timing's own share of the target. It
+uses the first run's ground truth, so it costs no run of its own. The figures and what they mean are in
+docs/accuracy.md.
 """
 
 from __future__ import annotations
@@ -35,14 +41,15 @@ import argparse
 import math
 import time
 from dataclasses import dataclass, replace
+from typing import Final
 
 from rich.console import Console
 from rich.table import Table
 
 from edge.presence import PresenceSettings
 from edge.presence.settings import RadioModel
-from firmware_sim.eval.harness import EvalSettings, run
-from firmware_sim.eval.metrics import PHASES, percentile
+from firmware_sim.eval.harness import EvalResult, EvalSettings, run
+from firmware_sim.eval.metrics import PHASES, Scores, late_oracle, percentile, score_phases
 from firmware_sim.eval.placement import PLACEMENTS, Placement, at_y, placed
 from firmware_sim.world import Scenario, build_scenario
 from gateway.filters import FilterSettings
@@ -91,6 +98,36 @@ def cases(scenario: Scenario) -> list[Case]:
     ]
 
 
+ORACLES: Final = (
+    ("knows each zone 0.5 s late", 0.5, 0.0),
+    ("… 1 s late", 1.0, 0.0),
+    ("… 1.5 s late", 1.5, 0.0),
+    ("… 2 s late", 2.0, 0.0),
+    ("hears once a second the zone as it is then", 0.0, 1.0),
+    ("hears once a second the zone 0.5 s before (a second's readings' mean age)", 0.5, 1.0),
+    ("hears twice a second the zone 0.25 s before", 0.25, 0.5),
+)
+"""The late deciders of the second table: (name, how old what it hears is, how often it hears; 0: always)."""
+
+
+def oracle_scores(result: EvalResult, lag_s: float, every_s: float) -> Scores:
+    """The phases' accuracy of a decider that knows every shopper's true zone, `lag_s` late and every `every_s`
+    (`late_oracle`), over `result`'s shoppers; each device hears at its own phase of the interval, as gateways
+    report at their own."""
+    scores = Scores()
+    for i, (_device, truth) in enumerate(sorted(result.truth.items())):
+        zones = [(t, zone) for t, _x, _y, zone in truth]
+        decided = late_oracle(zones, lag_s, every_s=every_s, phase_s=every_s * (i % 10) / 10)
+        score_phases(truth, decided, scores)
+    return scores
+
+
+def phases_accuracy(scores: Scores) -> float:
+    """Zone accuracy over all the phases (they split the in-store time)."""
+    samples = sum(n for n, _ in scores.phases.values())
+    return sum(right for _, right in scores.phases.values()) / samples if samples else math.nan
+
+
 def _hung(scenario: Scenario, placement: Placement) -> Scenario:
     return replace(scenario, layout=placed(scenario.layout, placement))
 
@@ -121,9 +158,12 @@ def main() -> None:
         table.add_column(col.replace(" ", "\n", 1) if col in PHASES else col, justify="left" if col in
                          ("channel", "settings") else "right")  # fmt: skip
     shares: list[str] = []
+    first: EvalResult | None = None
     for case in cases(simulated):
         started = time.perf_counter()
-        scores = run(worlds[case.channel], case.settings, name=args.scenario, seed=args.seed).scores
+        result = run(worlds[case.channel], case.settings, name=args.scenario, seed=args.seed)
+        first = first or result
+        scores = result.scores
         p50, p95 = percentile(scores.switch_s, 0.5), percentile(scores.switch_s, 0.95)
         table.add_row(
             case.channel,
@@ -136,6 +176,16 @@ def main() -> None:
         console.log(f"{case.channel} / {case.name}: {time.perf_counter() - started:.0f} s")
     table.add_row("share of in-store time", "", "", "", *shares, style="dim")
     console.print(table)
+
+    assert first is not None
+    late = Table(title="a decider that knows every shopper's true zone exactly, but late: the timing's own cost")
+    for col in ("decider", "zone accuracy", *PHASES):
+        late.add_column(col.replace(" ", "\n", 1) if col in PHASES else col, justify="left" if col == "decider"
+                        else "right")  # fmt: skip
+    for label, lag_s, every_s in ORACLES:
+        scores = oracle_scores(first, lag_s, every_s)
+        late.add_row(label, pct(phases_accuracy(scores)), *(pct(scores.phase_accuracy(p)) for p in PHASES))
+    console.print(late)
 
 
 if __name__ == "__main__":

@@ -221,6 +221,29 @@ def zone_switches(
         yield i, j, None if hit is None else hit - t
 
 
+def late_oracle(
+    truth: Sequence[tuple[float, str | None]], lag_s: float, *, every_s: float = 0.0, phase_s: float = 0.0
+) -> Timeline:
+    """The decisions of a decider that knows the true zone exactly but late: at time t, the zone at t − `lag_s`.
+    With `every_s` > 0 it hears only once every `every_s` (at ``phase_s + k·every_s``), each time the zone as it
+    was `lag_s` before, and holds it until the next time, as the hub holds a decision between two reports. What
+    no zone rule can beat when its knowledge is that old: the timing's part of the accuracy, with no channel."""
+    known = Timeline()
+    for t, zone in truth:
+        known.set(t, zone)
+    if not truth:
+        return known
+    first, last = truth[0][0], truth[-1][0]
+    if every_s <= 0:
+        return Timeline([t + lag_s for t in known.times], list(known.values))
+    out = Timeline()
+    k = math.ceil((first - phase_s) / every_s)
+    while (t := phase_s + k * every_s) <= last + lag_s + every_s:
+        out.set(t, known.at(t - lag_s))
+        k += 1
+    return out
+
+
 def score_phases(truth: Sequence[tuple[float, float, float, str | None]], decided: Timeline, scores: Scores) -> None:
     """Add one device's in-store samples (t, x, y, zone or None), in time order, to `scores.phases`."""
     last_change = -math.inf

@@ -13,6 +13,7 @@ from firmware_sim.eval.metrics import (
     Timeline,
     in_store_stays,
     is_false_start,
+    late_oracle,
     may_enter,
     percentile,
     score_device,
@@ -182,3 +183,31 @@ def test_phases_restart_with_each_stay_and_ignore_time_outside() -> None:
     assert scores.phases["standing 2–6 s"] == [20, 20]
     assert sum(n for n, _ in scores.phases.values()) == 60
     assert math.isnan(scores.phase_accuracy("walking < 2 s"))  # never seen
+
+
+def _right(samples: list[tuple[float, str | None]], decided: Timeline) -> int:
+    return sum(decided.at(t) == zone for t, zone in samples if zone is not None)
+
+
+def test_a_late_oracle_is_wrong_for_exactly_its_lag_after_each_change() -> None:
+    # 10 s in a, 10 s in b, then out: 200 in-store samples, one change inside the store
+    samples = truth([(0.0, 10.0, "a"), (10.0, 20.0, "b"), (20.0, 22.0, None)])
+    exact = late_oracle(samples, 0.0)
+    assert _right(samples, exact) == 200
+    late = late_oracle(samples, 1.5)
+    # unknown for the first 1.5 s of the stay, and still "a" for the first 1.5 s in b
+    assert [late.at(t) for t in (1.4, 1.5, 11.4, 11.5, 21.4, 21.5)] == [None, "a", "a", "b", "b", None]
+    assert _right(samples, late) == 200 - 2 * 15
+
+
+def test_an_oracle_that_hears_once_a_second_holds_each_zone_until_the_next_report() -> None:
+    samples = truth([(0.0, 10.0, "a"), (10.0, 20.0, "b"), (20.0, 22.0, None)])
+    fresh = late_oracle(samples, 0.0, every_s=1.0, phase_s=0.3)
+    # reports at 0.3, 1.3, …: the change at 10.0 is heard at 10.3
+    assert [fresh.at(t) for t in (0.2, 0.3, 10.2, 10.3, 20.2, 20.3)] == [None, "a", "a", "b", "b", None]
+    assert _right(samples, fresh) == 200 - 3 - 3
+    stale = late_oracle(samples, 0.5, every_s=1.0, phase_s=0.3)
+    # the report at 0.3 tells where the shopper was at -0.2 (nowhere), the one at 10.3 where they were at 9.8:
+    # a is heard at 1.3, b only at 11.3
+    assert [stale.at(t) for t in (0.3, 1.3, 10.3, 11.2, 11.3)] == [None, "a", "a", "a", "b"]
+    assert _right(samples, stale) == 200 - 13 - 13
