@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+import sys
 from pathlib import Path
 from types import FrameType
 
@@ -67,8 +69,15 @@ def run(args: argparse.Namespace) -> int:
         stop.set()
         if signum == signal.SIGINT:  # a second Ctrl-C interrupts the orderly stop itself
             signal.signal(signal.SIGINT, signal.default_int_handler)
+        elif signum == signal.SIGHUP:
+            # The terminal was closed: stop in order all the same (the children run in sessions of their own and
+            # would outlive us), and let what is left to say go nowhere rather than fail on a terminal that is gone.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.dup2(devnull, sys.stderr.fileno())
+            os.close(devnull)
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, on_signal)
     options = DemoOptions(
         shoppers=args.shoppers, duration_s=args.duration, seed=args.seed, state=args.state,

@@ -141,6 +141,44 @@ def test_ctrl_c_stops_everything_in_order_and_exits_0(tmp_path: Path) -> None:
     assert len([role for role in tree.seen.values() if role == "gateway"]) == 12
 
 
+def test_closing_the_terminal_stops_everything_in_order_too(tmp_path: Path) -> None:
+    # SIGHUP: the children run in sessions of their own, so without the demo stopping them they would outlive it
+    report = tmp_path / "report.json"
+    proc = demo("--shoppers", "6", "--state", str(tmp_path / "state"), "--json", str(report))
+    tree = Tree(proc.pid)
+    lines: list[str] = []
+    opened = threading.Event()
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for text in proc.stdout:
+            lines.append(text)
+            if "Ctrl-C stops everything" in text:
+                opened.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        assert opened.wait(90), "".join(lines)
+        time.sleep(1)
+        proc.send_signal(signal.SIGHUP)
+        assert proc.wait(60) == 0, "".join(lines)
+    finally:
+        tree.stop()
+        if proc.poll() is None:
+            proc.kill()
+        reader.join(5)
+        assert proc.stdout is not None
+        proc.stdout.close()
+    counts = json.loads(report.read_text())
+    assert counts["left_running"] == 0
+    assert set(counts["gateway_exit_codes"].values()) == {0}
+    assert tree.alive() == []
+    assert {"gateway", "dbus-daemon", "hub", "broker"} <= set(tree.seen.values()), tree.seen
+    # the terminal is gone: nothing more is written to it, and nothing fails for want of it
+    assert "processes left running" not in "".join(lines)
+
+
 def test_a_folder_the_demo_did_not_make_is_refused(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("keep me")
     result = subprocess.run(
