@@ -5,11 +5,17 @@ Roles come from each process's command line: ``gateway``, ``hub``, ``kiosk``, ``
 ``demo`` for the demo's own process (the world, the virtual BlueZ services, the POS, the push service). Memory is
 the resident set at the moment of the snapshot. Linux only, like the virtual BlueZ; elsewhere the tree is empty
 and the figures are left out.
+
+The children run in sessions of their own, so a demo killed outright leaves them running: `record` names them in
+the state folder, and the next start stops those `left_over` (`stop`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,3 +145,61 @@ def counts_by_role(procs: Iterable[Proc]) -> dict[str, int]:
     for proc in procs:
         counts[proc.role] = counts.get(proc.role, 0) + 1
     return dict(sorted(counts.items()))
+
+
+RECORD: Final = ".corsia-demo-processes"
+"""The file in the state folder that names the demo's running children, for the next start (`left_over`)."""
+
+
+def record(path: Path, found: Iterable[Proc]) -> None:
+    """Name `found` (their pid, start time and role) in `path`, replacing it whole: the children run in sessions
+    of their own, so a demo killed before it could stop them (SIGKILL, a crash) leaves them running, and the next
+    start reads this to stop them (`left_over`)."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text("".join(f"{p.pid} {p.started} {p.role}\n" for p in found), encoding="utf-8")
+    os.replace(partial, path)
+
+
+def left_over(path: Path) -> list[Proc]:
+    """The processes `record` named in `path` that still run as what they were: the same pid, start time and role
+    (a recycled pid is another process, and is left alone). None when there is no such file."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
+    alive = []
+    for text in lines:
+        parts = text.split()
+        if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+            continue  # not a line `record` wrote
+        pid, started, role = int(parts[0]), int(parts[1]), parts[2]
+        stat = _stat(pid)
+        if stat is not None and stat[1] == started and role_of(_argv(pid)) == role:
+            alive.append(Proc(pid, stat[0], started, stat[2], role))
+    return alive
+
+
+def stop(found: Iterable[Proc], timeout_s: float = 10.0) -> None:
+    """SIGTERM each of `found`, and SIGKILL those still running (as the same process) after `timeout_s`."""
+    waiting = list(found)
+    for proc in waiting:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    while waiting and time.monotonic() < deadline:
+        time.sleep(0.1)
+        waiting = [p for p in waiting if _same(p)]
+    for proc in waiting:
+        if _same(proc):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(proc.pid, signal.SIGKILL)
+
+
+def _same(proc: Proc) -> bool:
+    """Whether `proc` still runs (not a zombie, not a recycled pid)."""
+    try:
+        text = (PROC / str(proc.pid) / "stat").read_text()
+    except OSError:
+        return False
+    fields = text[text.rindex(")") + 2 :].split()
+    return fields[0] != "Z" and int(fields[19]) == proc.started

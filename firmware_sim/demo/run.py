@@ -41,6 +41,7 @@ from firmware_sim.demo import procs
 from firmware_sim.demo.catalog import DemoCatalog
 from firmware_sim.demo.configs import (
     KIOSK_ID,
+    MARKER,
     MQTT_USER,
     STORE,
     Ports,
@@ -63,6 +64,8 @@ from firmware_sim.world import Scenario
 
 PLAIN_EVERY_S: Final = 10.0
 """How often the summary line is printed when the output is not a terminal."""
+RECORD_EVERY_S: Final = 10.0
+"""How often the children's names are written for a next start after a kill (`procs.record`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +172,7 @@ class _Demo:
         self.options = options
         self.stop = stop
         self.out = out
+        self._stop_left_over(options.state.resolve())
         self.paths = prepare_state(options.state)
         self.ports = Ports(mqtt=free_port(), hub=free_port(), kiosk=free_port())
         self.tokens = Tokens.new()
@@ -185,6 +189,7 @@ class _Demo:
         self.warnings: list[str] = []
         self.peak_in_store = 0
         self.peak_online = 0
+        self._next_record = 0.0
 
     def say(self, text: str) -> None:
         self.out.print(text, markup=False, highlight=False, soft_wrap=True)
@@ -276,11 +281,32 @@ class _Demo:
         duration = self.options.duration_s
         self.say("Ctrl-C stops everything." if duration is None else f"Closing in {duration:g} s (Ctrl-C: now).")
 
+    def _stop_left_over(self, state: Path) -> None:
+        """Stop what an earlier demo in `state` left running: killed before it could stop its children, which run
+        in sessions of their own, it leaves them holding the folder about to be wiped (`procs.record`)."""
+        if not (state / MARKER).exists():
+            return  # not a demo's folder: `prepare_state` will say so
+        stale = procs.left_over(state / procs.RECORD)
+        if stale:
+            roles = ", ".join(f"{role} {n}" for role, n in procs.counts_by_role(stale).items())
+            self.say(f"stopping {len(stale)} processes an earlier demo left running in {state} ({roles})")
+            procs.stop(stale)
+
+    def _record(self) -> None:
+        """Name the children now running in the state folder, for a next start after a kill (`procs.record`)."""
+        self._next_record = time.monotonic() + RECORD_EVERY_S
+        children = [p for p in procs.descendants(os.getpid()) if p.role != "other"]
+        with contextlib.suppress(OSError):  # a record is a courtesy to the next start, never a reason to stop
+            procs.record(self.paths.root / procs.RECORD, children)
+
     def _loop(self, store: _Store, floor: ShopFloor, hub: ChildProcess) -> None:
         """The live view until the store closes; the CPU each role used meanwhile."""
         before = procs.snapshot()
+        self._record()
         with _live(self.out) as show:
             while not self.stop.wait(1.0):
+                if time.monotonic() >= self._next_record:
+                    self._record()
                 figures = store.figures()
                 self.peak_in_store = max(self.peak_in_store, figures.view.in_store)
                 self.peak_online = max(self.peak_online, len(figures.view.gateways_online))

@@ -179,6 +179,39 @@ def test_closing_the_terminal_stops_everything_in_order_too(tmp_path: Path) -> N
     assert "processes left running" not in "".join(lines)
 
 
+def test_the_next_start_stops_what_a_killed_demo_left_running(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    killed = demo("--shoppers", "6", "--state", str(state))
+    tree = Tree(killed.pid)
+    try:
+        assert killed.stdout is not None
+        for text in killed.stdout:
+            if "Ctrl-C stops everything" in text:
+                break
+        time.sleep(2)  # the record is written as the store opens, and every RECORD_EVERY_S after
+        killed.kill()  # no chance to stop its children: they run in sessions of their own
+        killed.wait(10)
+    finally:
+        tree.stop()
+        if killed.poll() is None:
+            killed.kill()
+        assert killed.stdout is not None
+        killed.stdout.close()
+    orphans = tree.alive()
+    assert len(orphans) >= 27, orphans  # the broker, hub, kiosk, 12 gateways and their 12 D-Bus daemons
+
+    again = demo("--duration", "1", "--shoppers", "2", "--state", str(state))
+    out, _ = again.communicate(timeout=150)
+    assert again.returncode == 0, out
+    said = re.search(r"stopping (\d+) processes an earlier demo left running in \S+ \((.*)\)", out)
+    assert said is not None, out
+    assert int(said.group(1)) == len(orphans)
+    for role in ("broker 1", "dbus-daemon 12", "gateway 12", "hub 1", "kiosk 1"):
+        assert role in said.group(2), said.group(0)
+    assert tree.alive() == []
+    assert "processes left running: 0" in out
+
+
 def test_a_folder_the_demo_did_not_make_is_refused(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("keep me")
     result = subprocess.run(

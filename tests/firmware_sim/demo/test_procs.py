@@ -6,8 +6,20 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
-from firmware_sim.demo.procs import Proc, counts_by_role, cpu_by_role, descendants, memory_by_role, role_of, snapshot
+from firmware_sim.demo.procs import (
+    Proc,
+    counts_by_role,
+    cpu_by_role,
+    descendants,
+    left_over,
+    memory_by_role,
+    record,
+    role_of,
+    snapshot,
+    stop,
+)
 
 
 def test_roles_come_from_the_command_line() -> None:
@@ -63,3 +75,48 @@ def test_memory_per_role_is_summed_over_its_processes() -> None:
     assert memory_by_role(procs) == {"gateway": 81.5, "hub": 90.0}
     [me] = [p for p in snapshot().values() if p.role == "demo"]
     assert me.rss_mb > 10  # this Python process, with pytest loaded
+
+
+def _started(command: list[str]) -> tuple[subprocess.Popen[bytes], Proc]:
+    """A child in a session of its own, as the demo starts its children, once it says it is ready; and how
+    `descendants` sees it."""
+    child = subprocess.Popen(command, start_new_session=True, stdout=subprocess.PIPE)
+    assert child.stdout is not None
+    assert child.stdout.readline() == b"ready\n"
+    found = [p for p in descendants(os.getpid()) if p.pid == child.pid]
+    assert found
+    return child, found[0]
+
+
+def test_what_a_killed_demo_left_running_is_found_by_its_record_and_stopped(tmp_path: Path) -> None:
+    sleeper = "import time; print('ready', flush=True); time.sleep(60)"
+    # a "hub" that stops on SIGTERM, and a "gateway" that ignores it and needs the SIGKILL
+    hub, hub_proc = _started([sys.executable, "-c", sleeper, "hub"])
+    stubborn = (
+        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); time.sleep(60)"
+    )
+    gateway, gateway_proc = _started([sys.executable, "-c", stubborn, "gateway"])
+    gone, gone_proc = _started([sys.executable, "-c", sleeper, "kiosk"])
+    try:
+        gone.kill()  # exited since the record was written
+        gone.wait(10)
+        path = tmp_path / "processes"
+        record(path, [hub_proc, gateway_proc, gone_proc])
+        # a pid whose process has changed since (another start time) is not the demo's any more
+        path.write_text(path.read_text() + f"{os.getpid()} 1 hub\nnot a line\n")
+        stale = left_over(path)
+        assert sorted((p.pid, p.role) for p in stale) == sorted([(hub.pid, "hub"), (gateway.pid, "gateway")])
+        started = time.monotonic()
+        stop(stale, timeout_s=1.0)
+        assert hub.wait(5) == -15  # SIGTERM
+        assert gateway.wait(5) == -9  # SIGKILL, once the timeout passed
+        assert time.monotonic() - started >= 1.0
+        assert left_over(path) == []
+    finally:
+        for child in (hub, gateway, gone):
+            if child.poll() is None:
+                child.kill()
+                child.wait(5)
+            assert child.stdout is not None
+            child.stdout.close()
+    assert left_over(tmp_path / "missing") == []
