@@ -53,6 +53,29 @@ class Tree:
         return left
 
 
+class Output:
+    """The demo's output, read as it comes (`lines`); `opened` is set once it says the store is open."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.proc = proc
+        self.lines: list[str] = []
+        self.opened = threading.Event()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for text in self.proc.stdout:
+            self.lines.append(text)
+            if "Ctrl-C stops everything" in text:
+                self.opened.set()
+
+    def close(self) -> None:
+        self._reader.join(5)
+        assert self.proc.stdout is not None
+        self.proc.stdout.close()
+
+
 def demo(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "edge.cli", "demo", "--no-browser", *args], cwd=REPO, stdout=subprocess.PIPE,
@@ -98,20 +121,10 @@ def test_a_minute_of_the_demo_has_visits_pushes_and_receipts_and_leaves_nothing_
 def test_ctrl_c_stops_everything_in_order_and_exits_0(tmp_path: Path) -> None:
     proc = demo("--shoppers", "6", "--state", str(tmp_path / "state"))
     tree = Tree(proc.pid)
-    lines: list[str] = []
-    opened = threading.Event()
-
-    def read() -> None:
-        assert proc.stdout is not None
-        for text in proc.stdout:
-            lines.append(text)
-            if "Ctrl-C stops everything" in text:
-                opened.set()
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
+    output = Output(proc)
+    lines = output.lines
     try:
-        assert opened.wait(90), "".join(lines)
+        assert output.opened.wait(90), "".join(lines)
         # The printed wallet link opens a simulated shopper's wallet app on the running hub.
         match = re.search(r"wallet app\s+(http://\S+)/app/enroll#(\S+) \(", "".join(lines))
         assert match is not None, "".join(lines)
@@ -131,9 +144,7 @@ def test_ctrl_c_stops_everything_in_order_and_exits_0(tmp_path: Path) -> None:
         tree.stop()
         if proc.poll() is None:
             proc.kill()
-        reader.join(5)
-        assert proc.stdout is not None
-        proc.stdout.close()
+        output.close()
     out = "".join(lines)
     assert "processes left running: 0" in out
     assert "exit codes: gw-01 0" in out
@@ -146,20 +157,10 @@ def test_closing_the_terminal_stops_everything_in_order_too(tmp_path: Path) -> N
     report = tmp_path / "report.json"
     proc = demo("--shoppers", "6", "--state", str(tmp_path / "state"), "--json", str(report))
     tree = Tree(proc.pid)
-    lines: list[str] = []
-    opened = threading.Event()
-
-    def read() -> None:
-        assert proc.stdout is not None
-        for text in proc.stdout:
-            lines.append(text)
-            if "Ctrl-C stops everything" in text:
-                opened.set()
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
+    output = Output(proc)
+    lines = output.lines
     try:
-        assert opened.wait(90), "".join(lines)
+        assert output.opened.wait(90), "".join(lines)
         time.sleep(1)
         proc.send_signal(signal.SIGHUP)
         assert proc.wait(60) == 0, "".join(lines)
@@ -167,9 +168,7 @@ def test_closing_the_terminal_stops_everything_in_order_too(tmp_path: Path) -> N
         tree.stop()
         if proc.poll() is None:
             proc.kill()
-        reader.join(5)
-        assert proc.stdout is not None
-        proc.stdout.close()
+        output.close()
     counts = json.loads(report.read_text())
     assert counts["left_running"] == 0
     assert set(counts["gateway_exit_codes"].values()) == {0}
