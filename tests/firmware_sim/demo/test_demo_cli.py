@@ -4,6 +4,7 @@ phones and receipts, stop cleanly on time or on Ctrl-C, and leave no process beh
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import signal
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import requests
@@ -76,6 +78,29 @@ class Output:
         self.proc.stdout.close()
 
 
+@contextlib.contextmanager
+def open_store(*args: str) -> Iterator[tuple[subprocess.Popen[str], Output, Tree]]:
+    """`demo(*args)` once it says the store is open; whatever happens, killed if still running afterwards."""
+    proc = demo(*args)
+    tree = Tree(proc.pid)
+    output = Output(proc)
+    try:
+        assert output.opened.wait(90), "".join(output.lines)
+        yield proc, output, tree
+    finally:
+        tree.stop()
+        if proc.poll() is None:
+            proc.kill()
+        output.close()
+
+
+def stopped_by(proc: subprocess.Popen[str], output: Output, sig: signal.Signals) -> None:
+    """Send `sig` a second after the store opened; the demo must then stop in order and exit 0."""
+    time.sleep(1)
+    proc.send_signal(sig)
+    assert proc.wait(60) == 0, "".join(output.lines)
+
+
 def demo(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "edge.cli", "demo", "--no-browser", *args], cwd=REPO, stdout=subprocess.PIPE,
@@ -119,12 +144,8 @@ def test_a_minute_of_the_demo_has_visits_pushes_and_receipts_and_leaves_nothing_
 
 
 def test_ctrl_c_stops_everything_in_order_and_exits_0(tmp_path: Path) -> None:
-    proc = demo("--shoppers", "6", "--state", str(tmp_path / "state"))
-    tree = Tree(proc.pid)
-    output = Output(proc)
-    lines = output.lines
-    try:
-        assert output.opened.wait(90), "".join(lines)
+    with open_store("--shoppers", "6", "--state", str(tmp_path / "state")) as (proc, output, tree):
+        lines = output.lines
         # The printed wallet link opens a simulated shopper's wallet app on the running hub.
         match = re.search(r"wallet app\s+(http://\S+)/app/enroll#(\S+) \(", "".join(lines))
         assert match is not None, "".join(lines)
@@ -137,14 +158,7 @@ def test_ctrl_c_stops_everything_in_order_and_exits_0(tmp_path: Path) -> None:
         wallet = requests.get(f"{hub}/api/v1/members/{enrolled.json()['member_id']}/wallet", timeout=10,
                               headers={"Authorization": f"Bearer {enrolled.json()['app_token']}"})  # fmt: skip
         assert wallet.status_code == 200, wallet.text
-        time.sleep(1)
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(60) == 0, "".join(lines)
-    finally:
-        tree.stop()
-        if proc.poll() is None:
-            proc.kill()
-        output.close()
+        stopped_by(proc, output, signal.SIGINT)
     out = "".join(lines)
     assert "processes left running: 0" in out
     assert "exit codes: gw-01 0" in out
@@ -155,47 +169,27 @@ def test_ctrl_c_stops_everything_in_order_and_exits_0(tmp_path: Path) -> None:
 def test_closing_the_terminal_stops_everything_in_order_too(tmp_path: Path) -> None:
     # SIGHUP: the children run in sessions of their own, so without the demo stopping them they would outlive it
     report = tmp_path / "report.json"
-    proc = demo("--shoppers", "6", "--state", str(tmp_path / "state"), "--json", str(report))
-    tree = Tree(proc.pid)
-    output = Output(proc)
-    lines = output.lines
-    try:
-        assert output.opened.wait(90), "".join(lines)
-        time.sleep(1)
-        proc.send_signal(signal.SIGHUP)
-        assert proc.wait(60) == 0, "".join(lines)
-    finally:
-        tree.stop()
-        if proc.poll() is None:
-            proc.kill()
-        output.close()
+    with open_store("--shoppers", "6", "--state", str(tmp_path / "state"), "--json", str(report)) as (
+        proc,
+        output,
+        tree,
+    ):
+        stopped_by(proc, output, signal.SIGHUP)
     counts = json.loads(report.read_text())
     assert counts["left_running"] == 0
     assert set(counts["gateway_exit_codes"].values()) == {0}
     assert tree.alive() == []
     assert {"gateway", "dbus-daemon", "hub", "broker"} <= set(tree.seen.values()), tree.seen
     # the terminal is gone: nothing more is written to it, and nothing fails for want of it
-    assert "processes left running" not in "".join(lines)
+    assert "processes left running" not in "".join(output.lines)
 
 
 def test_the_next_start_stops_what_a_killed_demo_left_running(tmp_path: Path) -> None:
     state = tmp_path / "state"
-    killed = demo("--shoppers", "6", "--state", str(state))
-    tree = Tree(killed.pid)
-    try:
-        assert killed.stdout is not None
-        for text in killed.stdout:
-            if "Ctrl-C stops everything" in text:
-                break
+    with open_store("--shoppers", "6", "--state", str(state)) as (killed, _output, tree):
         time.sleep(2)  # the record is written as the store opens, and every RECORD_EVERY_S after
         killed.kill()  # no chance to stop its children: they run in sessions of their own
         killed.wait(10)
-    finally:
-        tree.stop()
-        if killed.poll() is None:
-            killed.kill()
-        assert killed.stdout is not None
-        killed.stdout.close()
     orphans = tree.alive()
     assert len(orphans) >= 27, orphans  # the broker, hub, kiosk, 12 gateways and their 12 D-Bus daemons
 
