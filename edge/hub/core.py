@@ -192,6 +192,7 @@ class HubCore:
         self._offset_learning = OffsetLearning(self._db, clock)
         self._offsets_since: dict[str, float] = {}  # per gateway, since when its offset is being learned
         self._next_offsets_save = 0.0
+        self._loaded = False  # `start` has run: what is learned from here on is the hub's to keep
 
     # --- lifecycle -------------------------------------------------------------------------------------------
 
@@ -211,13 +212,14 @@ class HubCore:
             self.engine.restore_offset_sums([k.sums for k in kept])
             self._offsets_since = dict.fromkeys(offsets, now) | {k.sums.gateway: k.since for k in kept}
             self._next_offsets_save = now + OFFSETS_SAVE_S
+            self._loaded = True
             self._housekeeping(now)
             self.metrics.enrolled_devices.set(len(self.identities))
             return count
 
     def close(self) -> None:
         with self._lock:
-            if self._offsets_since:  # started: keep what was learned since the last save
+            if self._loaded:  # keep what was learned since the last save
                 self._save_offsets()
             self._db.close()
 
@@ -523,7 +525,7 @@ class HubCore:
             if any(removed.values()):
                 log.info("retention: removed %s", removed)
             self._next_retention = now + RETENTION_EVERY_S
-        if self._offsets_since and now >= self._next_offsets_save:
+        if self._loaded and now >= self._next_offsets_save:
             self._save_offsets()
             self._next_offsets_save = now + OFFSETS_SAVE_S
 
