@@ -1,6 +1,7 @@
 """What does the hub's presence engine cost per sighting item, per tick and per device?
 
     .venv/bin/python bench/presence_engine.py [--devices 100,1000,5000] [--seconds 20] [--runs 3] [--rule hmm]
+        [--set points_facing_redraw_p=0.05 ...]
 
 The workload is the demo store (examples/stores/demo.toml, 12 gateways) with N shoppers walking it: each walks
 at 1 m/s to a random point of the floor, along the front strip where the shelving is in the way, stays there
@@ -37,7 +38,7 @@ import random
 import sys
 import time
 import tracemalloc
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final
 
@@ -48,6 +49,7 @@ from rich.table import Table
 from edge.presence import ZONE_RULES, PresenceEngine, PresenceSettings
 from edge.presence.model import shelf_crossings, shelf_segments
 from edge.store import StoreLayout, load_layout
+from firmware_sim.eval.overrides import add_set_option, presence_or_exit
 
 LAYOUT_PATH: Final = Path(__file__).resolve().parent.parent / "examples" / "stores" / "demo.toml"
 T0: Final = 1_750_000_000.0
@@ -255,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=20, help="simulated seconds per run (the first is warm-up)")
     parser.add_argument("--runs", type=int, default=3, help="runs per size; the best is shown")
     parser.add_argument("--rule", choices=ZONE_RULES, default=PresenceSettings().rule)
+    add_set_option(parser)
     args = parser.parse_args(argv)
     if args.seconds < 2:
         parser.error("--seconds must be at least 2")
@@ -262,9 +265,12 @@ def main(argv: list[str] | None = None) -> int:
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core, as the issue asks
 
     layout = load_layout(LAYOUT_PATH)
-    settings = PresenceSettings(rule=args.rule)
+    settings = replace(presence_or_exit(parser, args), rule=args.rule)
     console = Console(width=max(120, Console().width))
-    table = Table(title=f"Presence engine, demo store ({len(layout.gateways)} gateways), rule {args.rule}, one core")
+    changed = "".join(f", {pair}" for pair in args.presence_set)
+    table = Table(
+        title=f"Presence engine, demo store ({len(layout.gateways)} gateways), rule {args.rule}{changed}, one core"
+    )
     columns = ["devices", "load items/s", "engine items/s", "µs/item", "tick µs", "bytes/device", "checks",
                "standing: zone = truth", "nearest gw = truth"]  # fmt: skip
     for col in columns:

@@ -144,6 +144,7 @@ class HubPresenceSection(Section):
     points_evidence: float = field(default=_PRESENCE.points_evidence, metadata=checked(above(0, at_most=100)))
     points_switch_p: float = field(default=_PRESENCE.points_switch_p, metadata=checked(between(0.5, 0.99)))
     points_kind_motion: bool = _PRESENCE.points_kind_motion
+    points_facing_redraw_p: float = field(default=_PRESENCE.points_facing_redraw_p, metadata=checked(between(0, 1)))
     path_loss_exponent: float = _radio_key("path_loss_exponent")
     shelf_loss_db: float = _radio_key("shelf_loss_db")
     gateway_height_m: float = _radio_key("gateway_height_m")

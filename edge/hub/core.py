@@ -96,6 +96,7 @@ def presence_settings(hub: HubSection) -> PresenceSettings:
         points_evidence=p.points_evidence,
         points_switch_p=p.points_switch_p,
         points_kind_motion=p.points_kind_motion,
+        points_facing_redraw_p=p.points_facing_redraw_p,
         radio=radio,
     )
 

@@ -15,7 +15,11 @@ follows the shopper along the floor, and a zone's probability is the sum over it
   gap repeats the step, up to `MAX_STEPS`; `hmm_jump_rate` lands anywhere;
 - **update**: as the ``hmm`` rule, each point's likelihood (`ZoneModel.point_log_likelihoods`, averaged over the
   facings) raised to ``points_evidence·dt``. With fewer than `MIN_GATEWAYS` readings each point takes its zone's
-  fallback likelihood (`ZoneHmm.log_likelihoods`).
+  fallback likelihood (`ZoneHmm.log_likelihoods`);
+- **facings** (with `points_facing_redraw_p` above 0): a standing shopper's state also holds the way they face,
+  one of the model's facings, kept from second to second and turned with that probability; a standing state's
+  likelihood is then its own facing's, and the body in the way is fitted over the whole stop, not afresh each
+  second. A walking shopper's readings are still averaged over the facings, and one who stops faces any way.
 
 Each mode's step is a float32 matrix product over the points, cut into blocks of target points, each over the
 points that reach them (shelving and distance leave most of the matrix 0); a floor of more than
@@ -138,8 +142,8 @@ class _Kernel:
 
 class PointHmm(ZoneHmm):
     """The forward filter's fixed parts over the grid points of a `ZoneModel` (`hmm_grid_m`): where a shopper on
-    each point can be a second later, standing or walking. States are (mode, point), the standing points first;
-    `zones` sums them per zone."""
+    each point can be a second later, standing or walking. States are (mode, point), the standing points first
+    (one block per facing when facings are kept); `zones` sums them per zone."""
 
     def __init__(self, layout: StoreLayout, settings: PresenceSettings, model: ZoneModel) -> None:
         super().__init__(layout, settings, model)
@@ -147,7 +151,11 @@ class PointHmm(ZoneHmm):
         px, py = model.points_x, model.points_y
         self.point_zones = model.point_zones
         self.points = len(px)
-        self.states = 2 * self.points
+        redraw = settings.points_facing_redraw_p
+        # standing states per facing kept (1: the facings averaged each second), then the walking ones
+        self.facings = model.headings if redraw > 0.0 else 1
+        self._redraw = np.float32(redraw)
+        self.states = (self.facings + 1) * self.points
         self.state_dtype = np.float32  # the step is a float32 product: more would be rounded away there anyway
         # points x zones: 1 where the point is in the zone
         self._in_zone = np.zeros((self.points, self.zone_count), dtype=np.float32)
@@ -164,9 +172,8 @@ class PointHmm(ZoneHmm):
         present = counts > 0
         # every zone as likely, and every point within a zone (in the state's type, as the rows it lands in)
         anywhere = (1.0 / present.sum() / np.where(present, counts, 1.0))[self.point_zones]
-        self._anywhere: Probabilities = np.concatenate([(1.0 - walking) * anywhere, walking * anywhere]).astype(
-            np.float32
-        )
+        standing = np.tile((1.0 - walking) * anywhere / self.facings, self.facings)
+        self._anywhere: Probabilities = np.concatenate([standing, walking * anywhere]).astype(np.float32)
         shelves = shelf_segments(layout)
         walk, shuffle = settings.points_walk_m, settings.points_shuffle_m
         reach = REACH_SIGMAS * max(walk, shuffle)
@@ -198,30 +205,49 @@ class PointHmm(ZoneHmm):
         return self._jumps(q, dt, self._anywhere)
 
     def _step(self, q: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-        """One second's step of each row of `q`: first whether the shopper starts or stops walking, then the
-        mode's move."""
-        n = self.points
-        standing, walking = q[:, :n], q[:, n:]
+        """One second's step of each row of `q`: first whether the shopper starts or stops walking (and, standing,
+        turns), then the mode's move."""
+        n, facings = self.points, self.facings
         start, stop = self.start_p, self.stop_p
         out = np.empty_like(q)
-        out[:, :n] = self._standing((1.0 - start) * standing + stop * walking)
-        out[:, n:] = self._walking(start * standing + (1.0 - stop) * walking)
+        if facings == 1:
+            standing, walking = q[:, :n], q[:, n:]
+            out[:, :n] = self._standing((1.0 - start) * standing + stop * walking)
+            out[:, n:] = self._walking(start * standing + (1.0 - stop) * walking)
+            return out
+        devices = q.shape[0]
+        kept = q[:, : facings * n].reshape(devices, facings, n)
+        walking = q[:, facings * n :]
+        # a shopper who stops faces any way; one standing turns with probability `_redraw` a second
+        still = (1.0 - start) * kept + (stop * walking / np.float32(facings))[:, None, :]
+        still = (1.0 - self._redraw) * still + self._redraw * still.mean(axis=1, keepdims=True)
+        out[:, : facings * n] = self._standing(still.reshape(devices * facings, n)).reshape(devices, facings * n)
+        out[:, facings * n :] = self._walking(start * kept.sum(axis=1) + (1.0 - stop) * walking)
         return out
 
     def _model_log_likelihoods(
         self, heard: npt.NDArray[np.bool_], rssi: npt.NDArray[np.float64]
     ) -> npt.NDArray[np.float64]:
-        """The points' likelihoods, the same for both modes: the readings do not tell walking from standing."""
-        return np.tile(self.model.point_log_likelihoods_many(heard, rssi), 2)
+        """The points' likelihoods, the same for both modes (the readings do not tell walking from standing); with
+        facings kept, a standing state's is its own facing's."""
+        if self.facings == 1:
+            return np.tile(self.model.point_log_likelihoods_many(heard, rssi), 2)
+        by_facing, averaged = self.model.point_log_likelihoods_by_facing_many(heard, rssi)
+        return np.concatenate([by_facing.reshape(heard.shape[0], -1), averaged], axis=1)
 
     def _fallback(self, heard: npt.NDArray[np.bool_], rssi: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        """Each point takes its zone's fallback likelihood."""
-        return np.tile(super()._fallback(heard, rssi)[:, self.point_zones], 2)
+        """Each point takes its zone's fallback likelihood, in every state on it."""
+        return np.tile(super()._fallback(heard, rssi)[:, self.point_zones], self.facings + 1)
 
     def points_many(self, p: Probabilities) -> Probabilities:
-        """Each point's probability, both modes together (devices x points)."""
-        out: Probabilities = p[:, : self.points] + p[:, self.points :]
-        return out
+        """Each point's probability, both modes (and every facing) together (devices x points)."""
+        n, facings = self.points, self.facings
+        if facings == 1:
+            out: Probabilities = p[:, :n] + p[:, n:]
+            return out
+        kept: Probabilities = p[:, : facings * n].reshape(p.shape[0], facings, n).sum(axis=1)
+        kept += p[:, facings * n :]
+        return kept
 
     def most_likely_points(self, p: Probabilities) -> npt.NDArray[np.intp]:
         """Each device's most likely grid point (devices x states in, one index per device out)."""
@@ -230,7 +256,7 @@ class PointHmm(ZoneHmm):
 
     def walking(self, p: Probabilities) -> float:
         """The probability, in one device's state `p`, that the shopper is walking."""
-        return float(p[self.points :].sum())
+        return float(p[self.facings * self.points :].sum())
 
     def zones_many(self, p: Probabilities) -> Probabilities:
         """The zones' probabilities: the sum over each zone's points, in both modes."""

@@ -136,7 +136,7 @@ class ZoneModel:
         gateways = len(layout.gateways)
         flat = self.expected.transpose(2, 0, 1).reshape(gateways, -1)
         self._stack = np.ascontiguousarray(np.vstack([flat, flat * flat]), dtype=np.float32)
-        self._headings = self.expected.shape[0]
+        self._headings: int = self.expected.shape[0]
         self._points = self.expected.shape[1]
         # Reused by every decision: a fresh array of this size each time costs more in page faults than the
         # arithmetic (the allocator maps and unmaps blocks this large).
@@ -225,6 +225,32 @@ class ZoneModel:
             out[rows] = np.log(mean) + top
             out[rows] -= self._scale * rr[:, None]
         return out
+
+    def point_log_likelihoods_by_facing_many(
+        self, heard: npt.NDArray[np.bool_], rssi: npt.NDArray[np.float64]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Each point's log-likelihood for each of the model's facings (devices x headings x points), and averaged
+        over them as `point_log_likelihoods_many` gives it (devices x points), from one pass."""
+        devices = heard.shape[0]
+        by_facing = np.empty((devices, self._headings, self._points))
+        mean_out = np.empty((devices, self._points))
+        for rows in chunks(devices):
+            cost, rr = self._costs(heard[rows], rssi[rows])
+            base = self._scale * rr
+            by_facing[rows] = cost
+            by_facing[rows] -= base[:, None, None]
+            top = cost.max(axis=1)
+            np.subtract(cost, top[:, None, :], out=cost)
+            mean = np.exp(cost, out=cost).sum(axis=1)
+            mean *= np.float32(1.0 / self._headings)
+            mean_out[rows] = np.log(mean) + top
+            mean_out[rows] -= base[:, None]
+        return by_facing, mean_out
+
+    @property
+    def headings(self) -> int:
+        """How many facings of the shopper's body the predictions are made for (1: no body loss)."""
+        return self._headings
 
     @property
     def points_x(self) -> npt.NDArray[np.float64]:

@@ -6,6 +6,8 @@ Readings from `walks`: the rule's own propagation model's predictions.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -191,6 +193,8 @@ def test_a_shopper_keeps_standing_or_walking_from_second_to_second(demo: StoreLa
         ("points_evidence", 0.0),
         ("points_switch_p", 0.4),
         ("points_switch_p", 1.0),
+        ("points_facing_redraw_p", 1.5),
+        ("points_facing_redraw_p", -0.1),
     ],
 )
 def test_bad_point_settings_name_their_field(field: str, value: object) -> None:
@@ -217,3 +221,54 @@ def test_a_large_floor_steps_by_gathering_with_the_same_result_as_the_blocks_of_
     for x, y in ((1.5, 4.5), (15.5, 2.5), (29.5, 19.5)):
         assert np.allclose(gathering.predict(at(dense, x, y), 2.0), dense.predict(at(dense, x, y), 2.0), atol=1e-6)
         assert np.allclose(whole.predict(at(dense, x, y), 2.0), dense.predict(at(dense, x, y), 2.0), atol=1e-6)
+
+
+def stand_facing_away(
+    hmm: PointHmm, demo: StoreLayout, x: float, y: float, gateway: str, seed: int
+) -> tuple[np.ndarray, int]:
+    """The posterior after 40 s of a shopper standing at (x, y) with their back to `gateway`, every gateway heard
+    as the model predicts for that facing, ±3 dB of seeded noise; and the index of that facing."""
+    model = hmm.model
+    point = int(np.argmin((model.points_x - x) ** 2 + (model.points_y - y) ** 2))
+    g = next(g for g in demo.gateways if g.id == gateway)
+    away = math.atan2(model.points_y[point] - g.y, model.points_x[point] - g.x)
+    facings = np.linspace(-np.pi, np.pi, model.headings, endpoint=False)
+    facing = int(np.argmin(np.abs(np.angle(np.exp(1j * (facings - away))))))
+    rng = np.random.default_rng(seed)
+    heard = list(range(len(demo.gateways)))
+    p = hmm.prior()
+    for _ in range(40):
+        readings = model.expected[facing, point, :] - 59.0 + rng.normal(0.0, 3.0, len(heard))
+        p = hmm.update(hmm.predict(p, 1.0), hmm.log_likelihoods(heard, list(readings)), 1.0)
+    return p, facing
+
+
+def test_a_standing_shopper_with_their_back_to_the_tills_gateway_is_kept_at_the_tills_with_the_facing_kept(
+    demo: StoreLayout, model: ZoneModel
+) -> None:
+    """The busy hour's longest misplacements (docs/accuracy.md): a shopper at a till, the body between the phone
+    and the tills' gateway for the whole stop, reads like the aisle's mouth behind them under most facings."""
+    averaged = PointHmm(demo, PresenceSettings(rule="hmm-points", hmm_jump_rate=0.0), model)
+    kept = PointHmm(demo, PresenceSettings(rule="hmm-points", hmm_jump_rate=0.0, points_facing_redraw_p=0.05), model)
+    assert (averaged.facings, kept.facings) == (1, model.headings)
+    assert kept.states == (model.headings + 1) * kept.points
+    assert kept.prior().sum() == pytest.approx(1.0)
+    tills = [z.id for z in demo.zones].index("checkout")
+    for seed in (1, 2, 3):
+        p_avg, _ = stand_facing_away(averaged, demo, 6.5, 3.5, "gw-10", seed)
+        p_kept, facing = stand_facing_away(kept, demo, 6.5, 3.5, "gw-10", seed)
+        assert p_kept.sum() == pytest.approx(1.0, abs=1e-4)
+        assert kept.zones(p_kept)[tills] > max(0.9, averaged.zones(p_avg)[tills] + 0.03), seed
+        # the state holds the way the shopper faces
+        by_facing = p_kept[: kept.facings * kept.points].reshape(kept.facings, kept.points).sum(axis=1)
+        assert int(by_facing.argmax()) == facing
+        assert by_facing[facing] > 0.5 * by_facing.sum()
+    # a walking shopper's facing is not kept: one who starts walking spreads over the points as before
+    walking = np.zeros(kept.states)
+    point = int(np.argmin((model.points_x - 15.5) ** 2 + (model.points_y - 12.5) ** 2))
+    walking[kept.facings * kept.points + point] = 1.0
+    alike = np.zeros(averaged.states)
+    alike[averaged.points + point] = 1.0
+    spread_kept = kept.points_many(kept.predict(walking, 1.0)[None, :])[0]
+    spread_avg = averaged.points_many(averaged.predict(alike, 1.0)[None, :])[0]
+    assert spread_kept == pytest.approx(spread_avg, abs=1e-6)
