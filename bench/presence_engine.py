@@ -82,9 +82,7 @@ class World:
 
 
 class Shopper:
-    def __init__(
-        self, rng: random.Random, layout: StoreLayout, shelves: list[tuple[float, float, float, float]]
-    ) -> None:
+    def __init__(self, rng: random.Random, layout: StoreLayout, shelves: list[Segment]) -> None:
         self.rng = rng
         self.layout = layout
         self.shelves = shelves

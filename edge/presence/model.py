@@ -217,12 +217,8 @@ class ZoneModel:
         out = np.empty((heard.shape[0], self._points))
         for rows in chunks(heard.shape[0]):
             cost, rr = self._costs(heard[rows], rssi[rows])
-            top = cost.max(axis=1)
-            np.subtract(cost, top[:, None, :], out=cost)
-            mean = np.exp(cost, out=cost).sum(axis=1)
-            mean *= np.float32(1.0 / self._headings)
             # float32 products; Σr² (thousands, the same for every point) is taken off in float64
-            out[rows] = np.log(mean) + top
+            out[rows] = self._facings_averaged(cost)
             out[rows] -= self._scale * rr[:, None]
         return out
 
@@ -239,13 +235,19 @@ class ZoneModel:
             base = self._scale * rr
             by_facing[rows] = cost
             by_facing[rows] -= base[:, None, None]
-            top = cost.max(axis=1)
-            np.subtract(cost, top[:, None, :], out=cost)
-            mean = np.exp(cost, out=cost).sum(axis=1)
-            mean *= np.float32(1.0 / self._headings)
-            mean_out[rows] = np.log(mean) + top
+            mean_out[rows] = self._facings_averaged(cost)
             mean_out[rows] -= base[:, None]
         return by_facing, mean_out
+
+    def _facings_averaged(self, cost: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """Per device and point, the log of the mean over the facings of exp(`cost`) (devices x headings x points,
+        `_costs`'s first part; overwritten)."""
+        top = cost.max(axis=1)
+        np.subtract(cost, top[:, None, :], out=cost)
+        mean = np.exp(cost, out=cost).sum(axis=1)
+        mean *= np.float32(1.0 / self._headings)
+        out: npt.NDArray[np.float32] = np.log(mean) + top
+        return out
 
     @property
     def headings(self) -> int:

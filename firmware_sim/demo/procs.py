@@ -39,12 +39,19 @@ class Proc:
     rss_mb: float = 0.0
 
 
-def _stat(pid: int) -> tuple[int, int, float] | None:
+def _stat_fields(pid: int) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command name, from the state on (None: no such process)."""
     try:
         text = (PROC / str(pid) / "stat").read_text()
     except OSError:
         return None
-    fields = text[text.rindex(")") + 2 :].split()  # the command name may hold spaces and parentheses
+    return text[text.rindex(")") + 2 :].split()  # the command name may hold spaces and parentheses
+
+
+def _stat(pid: int) -> tuple[int, int, float] | None:
+    fields = _stat_fields(pid)
+    if fields is None:
+        return None
     ppid, utime, stime, started = int(fields[1]), int(fields[11]), int(fields[12]), int(fields[19])
     return ppid, started, (utime + stime) / CLK_TCK
 
@@ -197,9 +204,5 @@ def stop(found: Iterable[Proc], timeout_s: float = 10.0) -> None:
 
 def _same(proc: Proc) -> bool:
     """Whether `proc` still runs (not a zombie, not a recycled pid)."""
-    try:
-        text = (PROC / str(proc.pid) / "stat").read_text()
-    except OSError:
-        return False
-    fields = text[text.rindex(")") + 2 :].split()
-    return fields[0] != "Z" and int(fields[19]) == proc.started
+    fields = _stat_fields(proc.pid)
+    return fields is not None and fields[0] != "Z" and int(fields[19]) == proc.started
